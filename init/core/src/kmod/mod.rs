@@ -1,0 +1,1 @@
+//! Kernel module index (placeholder, being written).

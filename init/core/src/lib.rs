@@ -1,0 +1,14 @@
+//! Pure core of osr-rs: the parsers and the planner.
+//!
+//! Nothing in this crate makes a syscall or reads a file: every function takes text
+//! (the kernel command line, `modules.dep`, the list of NICs seen) and returns typed
+//! values. The `osr-init` binary gathers those inputs, asks [`plan::plan`] what to
+//! do, and executes the resulting [`plan::Plan`].
+
+pub mod cmdline;
+pub mod config;
+pub mod ip;
+pub mod kmod;
+pub mod nfs;
+pub mod plan;
+pub mod root;

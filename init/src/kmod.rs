@@ -1,0 +1,1 @@
+//! Kernel module loader (placeholder, being written).
