@@ -1,0 +1,425 @@
+//! Typed, validated configuration from the tokenised command line.
+//!
+//! Every parameter of ours is checked; every malformed one is reported (not just the
+//! first), each naming the parameter, the value and the expected form, so an admin can
+//! fix a PXE line in one go. Parameters we do not know are left alone: they belong to
+//! the kernel or to the real init.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::cmdline::Cmdline;
+use crate::ip::{self, Expected, IpConfig, Mac, Route};
+use crate::root::{self, NfsSpec, RootSpec};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub param: String,
+    pub value: String,
+    pub expected: Expected,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={:?}: expected {}",
+            self.param, self.value, self.expected
+        )
+    }
+}
+
+/// All the malformed parameters of one command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ParamError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid kernel command line:")?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where `rd.break` stops to run a shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BreakPoint {
+    PreNetwork,
+    PreMount,
+    PrePivot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emergency {
+    Reboot,
+    Poweroff,
+    Halt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Debug,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub root: Option<RootSpec>,
+    /// `nfsroot=`, used with `root=/dev/nfs`.
+    pub nfsroot: Option<NfsSpec>,
+    pub rootflags: Vec<String>,
+    pub rootfstype: Option<String>,
+    pub rw: bool,
+    pub init: Option<String>,
+    pub init_args: Vec<String>,
+    pub ip: Vec<IpConfig>,
+    pub ifnames: Vec<(String, Mac)>,
+    pub bootif: Option<Mac>,
+    pub nameservers: Vec<IpAddr>,
+    pub routes: Vec<Route>,
+    pub driver_pre: Vec<String>,
+    pub driver_blacklist: Vec<String>,
+    /// `<module>.<param>=<value>`, by module name with `-` normalised to `_`.
+    pub module_params: BTreeMap<String, Vec<String>>,
+    /// `rd.retry`: how long to keep retrying the root mount.
+    pub retry: Duration,
+    /// `rd.timeout`: an overall bound on waiting, `None` for none.
+    pub timeout: Option<Duration>,
+    pub carrier_timeout: Duration,
+    pub shell: bool,
+    pub breaks: Vec<BreakPoint>,
+    pub verbosity: Verbosity,
+    pub emergency: Emergency,
+}
+
+/// dracut's default initqueue timeout.
+pub const DEFAULT_RETRY: Duration = Duration::from_secs(180);
+/// dracut's `rd.net.timeout.carrier` default.
+pub const DEFAULT_CARRIER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Keys with a dot that are ours or the kernel's, not `<module>.<param>`.
+const NOT_MODULE_PREFIXES: &[&str] = &["rd", "root", "osrtest", "systemd", "rootflags"];
+
+struct Collector {
+    errors: Vec<ParamError>,
+}
+
+impl Collector {
+    fn check<T>(&mut self, param: &str, value: &str, r: Result<T, Expected>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(expected) => {
+                self.errors.push(ParamError {
+                    param: param.to_string(),
+                    value: value.to_string(),
+                    expected,
+                });
+                None
+            }
+        }
+    }
+
+    fn all<T>(&mut self, c: &Cmdline, key: &str, parse: fn(&str) -> Result<T, Expected>) -> Vec<T> {
+        c.all(key)
+            .filter_map(|v| self.check(key, v, parse(v)))
+            .collect()
+    }
+
+    fn last<T>(
+        &mut self,
+        c: &Cmdline,
+        key: &str,
+        parse: fn(&str) -> Result<T, Expected>,
+    ) -> Option<T> {
+        let v = c.get(key)?;
+        self.check(key, v, parse(v))
+    }
+}
+
+impl Config {
+    pub fn from_cmdline(c: &Cmdline) -> Result<Config, ConfigErrors> {
+        let mut col = Collector { errors: Vec::new() };
+        // netroot= names the network root when both are given, as in dracut.
+        let root = col
+            .last(c, "netroot", root::parse_root)
+            .or_else(|| col.last(c, "root", root::parse_root));
+        let config = Config {
+            root,
+            nfsroot: col.last(c, "nfsroot", root::parse_nfsroot),
+            rootflags: c.all("rootflags").flat_map(root::split_options).collect(),
+            rootfstype: c
+                .get("rootfstype")
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            rw: rw_flag(c),
+            init: col.last(c, "init", parse_init),
+            init_args: c.init_args.clone(),
+            ip: col.all(c, "ip", ip::parse_ip),
+            ifnames: col.all(c, "ifname", ip::parse_ifname),
+            bootif: col
+                .last(c, "BOOTIF", ip::parse_bootif)
+                .filter(|_| c.get("rd.bootif") != Some("0")),
+            nameservers: col.all(c, "nameserver", parse_addr),
+            routes: col.all(c, "rd.route", ip::parse_route),
+            driver_pre: col.all(c, "rd.driver.pre", parse_module_list).concat(),
+            driver_blacklist: col
+                .all(c, "rd.driver.blacklist", parse_module_list)
+                .concat(),
+            module_params: module_params(c),
+            retry: col
+                .last(c, "rd.retry", parse_seconds)
+                .unwrap_or(DEFAULT_RETRY),
+            timeout: col
+                .last(c, "rd.timeout", parse_seconds)
+                .filter(|d| !d.is_zero()),
+            carrier_timeout: col
+                .last(c, "rd.net.timeout.carrier", parse_seconds)
+                .unwrap_or(DEFAULT_CARRIER_TIMEOUT),
+            shell: col.last(c, "rd.shell", parse_bool).unwrap_or(false),
+            breaks: col.all(c, "rd.break", parse_break),
+            verbosity: verbosity(&mut col, c),
+            emergency: col
+                .last(c, "rd.emergency", parse_emergency)
+                .unwrap_or(Emergency::Reboot),
+        };
+        if col.errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(col.errors))
+        }
+    }
+}
+
+/// The last of `ro`/`rw` wins, as for the kernel.
+fn rw_flag(c: &Cmdline) -> bool {
+    c.args
+        .iter()
+        .rev()
+        .find(|a| a.value.is_none() && (a.key == "ro" || a.key == "rw"))
+        .is_some_and(|a| a.key == "rw")
+}
+
+fn verbosity(col: &mut Collector, c: &Cmdline) -> Verbosity {
+    if col.last(c, "rd.debug", parse_bool).unwrap_or(false) {
+        return Verbosity::Debug;
+    }
+    if let Some(level) = col.last(c, "loglevel", parse_loglevel) {
+        return match level {
+            0..=4 => Verbosity::Quiet,
+            5 | 6 => Verbosity::Normal,
+            _ => Verbosity::Debug,
+        };
+    }
+    if c.has("quiet") {
+        Verbosity::Quiet
+    } else {
+        Verbosity::Normal
+    }
+}
+
+fn parse_bool(s: &str) -> Result<bool, Expected> {
+    match s {
+        "" | "1" | "yes" | "y" | "true" | "on" => Ok(true),
+        "0" | "no" | "n" | "false" | "off" => Ok(false),
+        _ => Err("nothing (a bare flag), 1 or 0".to_string()),
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, Expected> {
+    let digits = s.strip_suffix('s').unwrap_or(s);
+    match digits.parse::<u32>() {
+        Ok(n) if n <= 86_400 => Ok(Duration::from_secs(u64::from(n))),
+        _ => Err("a whole number of seconds (0-86400)".to_string()),
+    }
+}
+
+fn parse_loglevel(s: &str) -> Result<u8, Expected> {
+    s.parse::<u8>()
+        .ok()
+        .filter(|l| *l <= 7)
+        .ok_or_else(|| "a console log level 0-7".to_string())
+}
+
+fn parse_addr(s: &str) -> Result<IpAddr, Expected> {
+    let unbracketed = s
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(s);
+    unbracketed
+        .parse()
+        .map_err(|_| "an IPv4 or IPv6 address".to_string())
+}
+
+fn parse_init(s: &str) -> Result<String, Expected> {
+    if s.starts_with('/') {
+        Ok(s.to_string())
+    } else {
+        Err("an absolute path such as /sbin/init".to_string())
+    }
+}
+
+fn parse_module_list(s: &str) -> Result<Vec<String>, Expected> {
+    let names: Vec<String> = s
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(|n| n.replace('-', "_"))
+        .collect();
+    let valid = |n: &String| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !names.is_empty() && names.iter().all(valid) {
+        Ok(names)
+    } else {
+        Err("a comma-separated list of module names".to_string())
+    }
+}
+
+fn parse_break(s: &str) -> Result<BreakPoint, Expected> {
+    // dracut's hook names map onto the three points our boot has.
+    match s {
+        "pre-network" | "cmdline" | "pre-udev" | "pre-trigger" => Ok(BreakPoint::PreNetwork),
+        "pre-mount" | "initqueue" | "mount" => Ok(BreakPoint::PreMount),
+        "" | "pre-pivot" | "cleanup" => Ok(BreakPoint::PrePivot),
+        _ => Err("pre-network, pre-mount or pre-pivot (or dracut's hook names)".to_string()),
+    }
+}
+
+fn parse_emergency(s: &str) -> Result<Emergency, Expected> {
+    match s {
+        "reboot" => Ok(Emergency::Reboot),
+        "poweroff" => Ok(Emergency::Poweroff),
+        "halt" => Ok(Emergency::Halt),
+        _ => Err("reboot, poweroff or halt".to_string()),
+    }
+}
+
+fn module_params(c: &Cmdline) -> BTreeMap<String, Vec<String>> {
+    let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for arg in &c.args {
+        let Some((module, param)) = arg.key.split_once('.') else {
+            continue;
+        };
+        if module.is_empty() || param.is_empty() || NOT_MODULE_PREFIXES.contains(&module) {
+            continue;
+        }
+        let entry = match &arg.value {
+            Some(v) if v.contains(char::is_whitespace) => format!("{param}=\"{v}\""),
+            Some(v) => format!("{param}={v}"),
+            None => param.to_string(),
+        };
+        params
+            .entry(module.replace('-', "_"))
+            .or_default()
+            .push(entry);
+    }
+    params
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(s: &str) -> Config {
+        Config::from_cmdline(&Cmdline::parse(s)).unwrap()
+    }
+
+    fn errors(s: &str) -> Vec<ParamError> {
+        Config::from_cmdline(&Cmdline::parse(s)).unwrap_err().0
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config("");
+        assert_eq!(c.root, None);
+        assert!(!c.rw);
+        assert_eq!(c.retry, DEFAULT_RETRY);
+        assert_eq!(c.timeout, None);
+        assert_eq!(c.carrier_timeout, DEFAULT_CARRIER_TIMEOUT);
+        assert_eq!(c.emergency, Emergency::Reboot);
+        assert_eq!(c.verbosity, Verbosity::Normal);
+        assert!(!c.shell);
+    }
+
+    #[test]
+    fn typed_values() {
+        let c = config(
+            "root=nfs4:10.0.2.2:/export/rootfs rw ro rootflags=noatime rootflags=nodev \
+             rd.driver.pre=e1000,virtio-net rd.driver.blacklist=floppy virtio_net.napi_weight=64 \
+             e1000.Speed=100 rd.retry=30 rd.timeout=0 rd.net.timeout.carrier=5s rd.shell \
+             rd.break=pre-mount rd.break rd.emergency=poweroff quiet rd.debug \
+             nameserver=10.0.2.3 nameserver=[fd00::3] BOOTIF=01-52-54-00-12-34-57 \
+             init=/sbin/myinit -- single",
+        );
+        assert!(matches!(c.root, Some(RootSpec::Nfs(_))));
+        assert!(!c.rw, "last of ro/rw wins");
+        assert_eq!(c.rootflags, ["noatime", "nodev"]);
+        assert_eq!(c.driver_pre, ["e1000", "virtio_net"]);
+        assert_eq!(c.driver_blacklist, ["floppy"]);
+        assert_eq!(c.module_params["virtio_net"], ["napi_weight=64"]);
+        assert_eq!(c.module_params["e1000"], ["Speed=100"]);
+        assert!(!c.module_params.contains_key("rd"));
+        assert_eq!(c.retry, Duration::from_secs(30));
+        assert_eq!(c.timeout, None);
+        assert_eq!(c.carrier_timeout, Duration::from_secs(5));
+        assert!(c.shell);
+        assert_eq!(c.breaks, [BreakPoint::PreMount, BreakPoint::PrePivot]);
+        assert_eq!(c.emergency, Emergency::Poweroff);
+        assert_eq!(c.verbosity, Verbosity::Debug);
+        assert_eq!(c.nameservers.len(), 2);
+        assert_eq!(
+            c.bootif.map(|m| m.to_string()).as_deref(),
+            Some("52:54:00:12:34:57")
+        );
+        assert_eq!(c.init.as_deref(), Some("/sbin/myinit"));
+        assert_eq!(c.init_args, ["single"]);
+    }
+
+    #[test]
+    fn netroot_wins_and_rd_bootif_0_ignores_bootif() {
+        let c = config(
+            "root=/dev/sda1 netroot=nfs:10.0.2.2:/srv BOOTIF=01-52-54-00-12-34-57 rd.bootif=0",
+        );
+        assert!(matches!(c.root, Some(RootSpec::Nfs(_))));
+        assert_eq!(c.bootif, None);
+    }
+
+    #[test]
+    fn every_bad_parameter_is_reported_with_its_value() {
+        let errs = errors(
+            "root=nfs:10.0.2.2:relative ip=10.0.2.300 rd.retry=soon rd.emergency=explode \
+             rd.break=later BOOTIF=xx nameserver=dns.example init=sbin/init loglevel=9 \
+             rd.driver.pre=bad/name rd.shell=maybe ifname=eth0",
+        );
+        let params: Vec<&str> = errs.iter().map(|e| e.param.as_str()).collect();
+        assert_eq!(
+            params,
+            [
+                "root",
+                "init",
+                "ip",
+                "ifname",
+                "BOOTIF",
+                "nameserver",
+                "rd.driver.pre",
+                "rd.retry",
+                "rd.shell",
+                "rd.break",
+                "loglevel",
+                "rd.emergency"
+            ]
+        );
+        let retry = errs.iter().find(|e| e.param == "rd.retry").unwrap();
+        assert_eq!(
+            retry.to_string(),
+            "rd.retry=\"soon\": expected a whole number of seconds (0-86400)"
+        );
+        let text = ConfigErrors(errs).to_string();
+        assert!(
+            text.starts_with("invalid kernel command line:\n  root=\"nfs:10.0.2.2:relative\""),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! `root=`, `netroot=` and `nfsroot=` grammar.
+//!
+//! Network roots, as dracut (modules.d/74nfs) and the kernel (nfsroot.rst) write them:
+//! - `root=nfs:[<server>:]<path>[:<options>]` and `root=nfs4:...` (also as `netroot=`)
+//! - `root=[<server>:]<path>[:<options>]`, dracut's bare form (NFSv3 unless options say otherwise)
+//! - `root=/dev/nfs nfsroot=[<server>:]<path>[,<options>]`, the kernel's form; a path not
+//!   starting with `/` is taken under `/tftpboot/` and a missing `nfsroot=` means
+//!   `/tftpboot/%s`, as the kernel does
+//! - `root=dhcp`, `netroot=dhcp`: the root path comes from DHCP option 17
+//!
+//! IPv6 servers go in brackets. Block roots (`/dev/...`, `UUID=`, `LABEL=`, `PARTUUID=`,
+//! `PARTLABEL=`) are recognised so the planner can say they are not supported yet.
+
+use crate::ip::Expected;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NfsSpec {
+    /// `None` when the root names no server: it comes from `ip=`'s `<peer>` (or DHCP).
+    pub server: Option<String>,
+    pub path: String,
+    /// The `nfs4:` prefix was used.
+    pub nfs4: bool,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootSpec {
+    Nfs(NfsSpec),
+    /// `root=/dev/nfs`: the details are in `nfsroot=`.
+    KernelNfs,
+    Dhcp,
+    Block(String),
+}
+
+const ROOT_FORMS: &str = "nfs:[<server>:]<path>[:<options>], nfs4:..., [<server>:]<path>[:<options>], \
+                          /dev/nfs (with nfsroot=), dhcp, or a block device (/dev/..., UUID=, LABEL=)";
+
+pub fn parse_root(s: &str) -> Result<RootSpec, Expected> {
+    if s == "/dev/nfs" {
+        return Ok(RootSpec::KernelNfs);
+    }
+    if s == "dhcp" || s == "dhcp6" {
+        return Ok(RootSpec::Dhcp);
+    }
+    if let Some(rest) = s.strip_prefix("nfs4:") {
+        return parse_nfs_url(rest, true).map(RootSpec::Nfs);
+    }
+    if let Some(rest) = s.strip_prefix("nfs:") {
+        return parse_nfs_url(rest, false).map(RootSpec::Nfs);
+    }
+    let block_prefixes = ["/dev/", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL="];
+    if block_prefixes.iter().any(|p| s.starts_with(p)) {
+        return Ok(RootSpec::Block(s.to_string()));
+    }
+    if s.contains(':') {
+        return parse_nfs_url(s, false).map(RootSpec::Nfs);
+    }
+    Err(ROOT_FORMS.to_string())
+}
+
+/// `[<server>:]<path>[:<options>]`, server optionally `[ipv6]`.
+fn parse_nfs_url(s: &str, nfs4: bool) -> Result<NfsSpec, Expected> {
+    let (server, rest) = if let Some(inner) = s.strip_prefix('[') {
+        let (addr, after) = inner
+            .split_once("]:")
+            .ok_or_else(|| format!("[<ipv6>]:<path> for a bracketed server, got '{s}'"))?;
+        (Some(addr.to_string()), after)
+    } else if s.starts_with('/') {
+        (None, s)
+    } else {
+        let (server, after) = s
+            .split_once(':')
+            .ok_or_else(|| format!("<server>:<path>, got '{s}'"))?;
+        (non_empty(server), after)
+    };
+    let (path, options) = match rest.split_once(':') {
+        Some((path, opts)) => (path, split_options(opts)),
+        None => (rest, Vec::new()),
+    };
+    if !path.starts_with('/') {
+        return Err(format!(
+            "an absolute export path after the server, got '{path}'"
+        ));
+    }
+    Ok(NfsSpec {
+        server,
+        path: path.to_string(),
+        nfs4,
+        options,
+    })
+}
+
+/// The kernel's `nfsroot=[<server>:]<path>[,<options>]`.
+pub fn parse_nfsroot(s: &str) -> Result<NfsSpec, Expected> {
+    let (location, options) = match s.split_once(',') {
+        Some((loc, opts)) => (loc, split_options(opts)),
+        None => (s, Vec::new()),
+    };
+    let (server, path) = if let Some(inner) = location.strip_prefix('[') {
+        let (addr, path) = inner
+            .split_once("]:")
+            .ok_or_else(|| format!("[<ipv6>]:<path>, got '{location}'"))?;
+        (Some(addr.to_string()), path)
+    } else {
+        match location.split_once(':') {
+            Some((server, path)) => (non_empty(server), path),
+            None => (None, location),
+        }
+    };
+    let path = match path {
+        "" | "default" => "/tftpboot/%s".to_string(),
+        p if p.starts_with('/') => p.to_string(),
+        p => format!("/tftpboot/{p}"),
+    };
+    Ok(NfsSpec {
+        server,
+        path,
+        nfs4: false,
+        options,
+    })
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+pub fn split_options(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|o| !o.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nfs(server: Option<&str>, path: &str, nfs4: bool, options: &[&str]) -> RootSpec {
+        RootSpec::Nfs(NfsSpec {
+            server: server.map(str::to_string),
+            path: path.to_string(),
+            nfs4,
+            options: options.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    #[test]
+    fn root_forms() {
+        let cases = [
+            (
+                "nfs4",
+                "nfs4:10.0.2.2:/export/rootfs",
+                nfs(Some("10.0.2.2"), "/export/rootfs", true, &[]),
+            ),
+            (
+                "nfs with options",
+                "nfs:10.0.2.2:/srv/root:vers=3,nolock",
+                nfs(Some("10.0.2.2"), "/srv/root", false, &["vers=3", "nolock"]),
+            ),
+            (
+                "bare dracut form",
+                "10.0.2.2:/srv/root",
+                nfs(Some("10.0.2.2"), "/srv/root", false, &[]),
+            ),
+            (
+                "no server",
+                "nfs:/srv/root",
+                nfs(None, "/srv/root", false, &[]),
+            ),
+            (
+                "empty server",
+                "nfs::/srv/%s",
+                nfs(None, "/srv/%s", false, &[]),
+            ),
+            (
+                "ipv6 server",
+                "nfs4:[fd00::2]:/export:vers=4.1",
+                nfs(Some("fd00::2"), "/export", true, &["vers=4.1"]),
+            ),
+            (
+                "hostname server",
+                "nfs:fileserver:/srv",
+                nfs(Some("fileserver"), "/srv", false, &[]),
+            ),
+            ("kernel form", "/dev/nfs", RootSpec::KernelNfs),
+            ("dhcp", "dhcp", RootSpec::Dhcp),
+            ("uuid", "UUID=0b2f", RootSpec::Block("UUID=0b2f".into())),
+            ("device", "/dev/sda1", RootSpec::Block("/dev/sda1".into())),
+        ];
+        for (label, input, want) in cases {
+            assert_eq!(parse_root(input), Ok(want), "case {label}");
+        }
+    }
+
+    #[test]
+    fn root_errors() {
+        for (label, input, needle) in [
+            ("relative path", "nfs:10.0.2.2:srv", "absolute export path"),
+            ("no path", "nfs4:10.0.2.2", "<server>:<path>"),
+            ("unknown", "rootfs", "nfs:[<server>:]"),
+            ("bad brackets", "nfs:[fd00::1/x", "[<ipv6>]"),
+        ] {
+            let err = parse_root(input).expect_err(label);
+            assert!(err.contains(needle), "case {label}: {err}");
+        }
+    }
+
+    #[test]
+    fn nfsroot_forms() {
+        let cases = [
+            (
+                "server, path, options",
+                "10.0.2.2:/srv/root,vers=4.2",
+                (Some("10.0.2.2"), "/srv/root", vec!["vers=4.2"]),
+            ),
+            ("path only", "/srv/root", (None, "/srv/root", vec![])),
+            (
+                "relative goes under tftpboot",
+                "node1",
+                (None, "/tftpboot/node1", vec![]),
+            ),
+            ("default", "default", (None, "/tftpboot/%s", vec![])),
+            (
+                "ipv6",
+                "[fd00::2]:/srv,nolock",
+                (Some("fd00::2"), "/srv", vec!["nolock"]),
+            ),
+        ];
+        for (label, input, (server, path, opts)) in cases {
+            let got = parse_nfsroot(input).unwrap();
+            assert_eq!(got.server.as_deref(), server, "case {label}");
+            assert_eq!(got.path, path, "case {label}");
+            assert_eq!(got.options, opts, "case {label}");
+        }
+    }
+}
