@@ -1,5 +1,25 @@
-//! osr-init: PID 1 of the osr-rs initramfs (being written).
+//! osr-init: PID 1 of the osr-rs initramfs, or the admin's dry run when not PID 1.
+//!
+//! All decisions are made by `osr-core` (parse, then plan); this binary gathers the
+//! inputs, executes the plan through the `Sys` interface and owns the single fatal path.
 
+mod cli;
+mod exec;
+mod fatal;
 mod kmod;
+mod kmsg;
+mod modules;
+mod pid1;
+mod switch_root;
+mod sys;
+mod timestamp;
 
-fn main() {}
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if nix::unistd::getpid().as_raw() == 1 {
+        pid1::run()
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::run(&args)
+}

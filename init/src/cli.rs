@@ -1,0 +1,65 @@
+//! osr-init when it is not PID 1: the admin's dry run.
+
+use std::process::ExitCode;
+
+use osr_core::cmdline::Cmdline;
+use osr_core::config::Config;
+use osr_core::plan::plan;
+
+const USAGE: &str = "\
+osr-init: the osr-rs initramfs init (PID 1 of diskless cluster nodes)
+
+Usage:
+  osr-init plan [--cmdline \"<kernel arguments>\"]
+      Validate a kernel command line (default: this machine's /proc/cmdline) and print
+      the boot plan a node would execute, or every malformed parameter with its value
+      and the form expected. Exit status 0 if a node would boot with it, 1 if not.
+  osr-init --version
+  osr-init --help
+
+As PID 1 it reads /proc/cmdline and boots; see README.md for the parameters.";
+
+pub fn run(args: &[String]) -> ExitCode {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["--version" | "-V"] => {
+            println!("osr-init {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        ["plan", "--cmdline", text] => print_plan(text),
+        ["plan", opt] if opt.starts_with("--cmdline=") => {
+            print_plan(opt.trim_start_matches("--cmdline="))
+        }
+        ["plan"] => match std::fs::read_to_string("/proc/cmdline") {
+            Ok(text) => print_plan(&text),
+            Err(e) => {
+                eprintln!("osr-init: reading /proc/cmdline: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_plan(text: &str) -> ExitCode {
+    let result = Config::from_cmdline(&Cmdline::parse(text))
+        .map_err(anyhow::Error::from)
+        .and_then(|c| plan(&c).map_err(anyhow::Error::from));
+    match result {
+        Ok(p) => {
+            print!("{p}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("osr-init: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,224 @@
+use std::net::IpAddr;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use osr_core::cmdline::Cmdline;
+use osr_core::config::Config;
+use osr_core::plan::plan;
+
+use super::{execute, Record};
+use crate::sys::fake::{Call, FakeSys};
+
+const IP: &str = "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off";
+
+fn run(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
+    let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
+    let plan = plan(&config).unwrap();
+    let mut record = Record::default();
+    let res = execute(&plan, sys, &mut record);
+    (res, record)
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn two_nics() -> FakeSys {
+    FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56"), ("eth1", "52:54:00:12:34:57")])
+}
+
+#[test]
+fn static_boot_calls_in_order() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    let (res, _) = run(
+        &format!("root=nfs4:10.0.2.2:/export/rootfs {IP} rd.route=192.168.0.0/16:10.0.2.1"),
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let nfs: Vec<String> = ["nfs", "nfsv3", "nfsv4"].map(String::from).to_vec();
+    assert_eq!(
+        sys.actions(),
+        [
+            Call::LoadModules(vec![], true),
+            Call::LinkUp("lo".into(), None, None),
+            Call::LinkUp("eth0".into(), None, None),
+            Call::AddAddress("eth0".into(), ip("10.0.2.15"), 24),
+            Call::AddRoute("eth0".into(), None, Some(ip("10.0.2.2"))),
+            Call::AddRoute(
+                "eth0".into(),
+                Some((ip("192.168.0.0"), 16)),
+                Some(ip("10.0.2.1"))
+            ),
+            Call::Hostname("node1".into()),
+            Call::LoadModules(nfs, false),
+            Call::Mount("10.0.2.2:/export/rootfs".into(), "/sysroot".into()),
+            Call::SwitchRoot("/sysroot".into()),
+        ]
+    );
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_IFACE='eth0'",
+        "OSR_MAC='52:54:00:12:34:56'",
+        "OSR_ADDRESS='10.0.2.15/24'",
+        "OSR_GATEWAY='10.0.2.2'",
+        "OSR_ROUTES='192.168.0.0/16'",
+        "OSR_HOSTNAME='node1'",
+        "OSR_NFS_SERVER='10.0.2.2'",
+        "OSR_NFS_PATH='/export/rootfs'",
+        "OSR_ROOT_FSTYPE='nfs4'",
+        "OSR_ROOT_OPTIONS='ro,clientaddr=10.0.2.15,addr=10.0.2.2'",
+    ] {
+        assert!(
+            record.lines().any(|l| l == line),
+            "record lacks {line}:\n{record}"
+        );
+    }
+    assert!(record.contains("OSR_TIMING_MS_5_MOUNT="), "{record}");
+}
+
+#[test]
+fn bootif_picks_the_nic_with_that_mac() {
+    let mut sys = two_nics();
+    sys.nics[1].carrier = true;
+    let (_, _) = run(
+        "root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24:node1::off BOOTIF=01-52-54-00-12-34-57",
+        &mut sys,
+    );
+    assert!(
+        sys.calls
+            .contains(&Call::AddAddress("eth1".into(), ip("10.0.2.15"), 24)),
+        "{:?}",
+        sys.calls
+    );
+}
+
+#[test]
+fn without_a_name_the_first_nic_with_carrier_wins() {
+    let mut sys = two_nics();
+    sys.nics[1].carrier = true;
+    sys.carrier_after = Duration::from_millis(200);
+    let (_, _) = run(
+        "root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24:::off",
+        &mut sys,
+    );
+    assert!(
+        sys.calls
+            .contains(&Call::AddAddress("eth1".into(), ip("10.0.2.15"), 24)),
+        "{:?}",
+        sys.calls
+    );
+    assert!(!sys.sleeps().is_empty(), "it waited for carrier");
+}
+
+#[test]
+fn ifname_renames_before_selection() {
+    let mut sys = two_nics();
+    let (_, _) = run(
+        "root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24::boot0:off ifname=boot0:52:54:00:12:34:57",
+        &mut sys,
+    );
+    assert!(sys
+        .calls
+        .contains(&Call::Rename("eth1".into(), "boot0".into())));
+    assert!(sys
+        .calls
+        .contains(&Call::AddAddress("boot0".into(), ip("10.0.2.15"), 24)));
+}
+
+#[test]
+fn missing_interface_is_fatal_and_named() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    let (res, _) = run(
+        "root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24::eth7:off",
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "no network interface named eth7 (interfaces: eth0 52:54:00:12:34:56)"
+    );
+    assert!(!sys.calls.iter().any(|c| matches!(c, Call::Mount(..))));
+}
+
+#[test]
+fn mount_retries_with_exponential_backoff() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    sys.mount_results = [
+        Err(Errno::ECONNREFUSED),
+        Err(Errno::ETIMEDOUT),
+        Err(Errno::ECONNREFUSED),
+        Ok(()),
+    ]
+    .into();
+    let (res, _) = run(&format!("root=nfs4:10.0.2.2:/x {IP}"), &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec",
+        "mounted in the end"
+    );
+    assert_eq!(sys.sleeps(), [500, 1000, 2000].map(Duration::from_millis));
+}
+
+#[test]
+fn mount_gives_up_within_rd_retry_with_the_meaning() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    sys.mount_results = std::iter::repeat_n(Err(Errno::ENOENT), 100).collect();
+    let (res, _) = run(
+        &format!("root=nfs4:10.0.2.2:/wrong {IP} rd.retry=10"),
+        &mut sys,
+    );
+    let err = res.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "mounting NFS root 10.0.2.2:/wrong (server 10.0.2.2, path /wrong) failed: ENOENT: No such file or directory: \
+         the server does not export this path (or it does not exist); gave up after 5 attempts in 7s (rd.retry=10)"
+    );
+    let waited: Duration = sys.sleeps().iter().sum();
+    assert!(waited <= Duration::from_secs(10), "{waited:?}");
+    assert!(!sys.calls.iter().any(|c| matches!(c, Call::SwitchRoot(_))));
+}
+
+#[test]
+fn permanent_mount_errors_are_not_retried() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    sys.mount_results = [Err(Errno::EINVAL)].into();
+    let (res, _) = run(&format!("root=nfs4:10.0.2.2:/x {IP}"), &mut sys);
+    assert!(res
+        .unwrap_err()
+        .to_string()
+        .ends_with("the kernel rejected the mount options"));
+    assert_eq!(
+        sys.calls
+            .iter()
+            .filter(|c| matches!(c, Call::Mount(..)))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn breaks_run_the_shell_and_continue() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    let (_, _) = run(
+        &format!("root=nfs4:10.0.2.2:/x {IP} rd.break=pre-mount"),
+        &mut sys,
+    );
+    let actions = sys.actions();
+    let shell = actions
+        .iter()
+        .position(|c| matches!(c, Call::Shell(_)))
+        .unwrap();
+    let mount = actions
+        .iter()
+        .position(|c| matches!(c, Call::Mount(..)))
+        .unwrap();
+    assert!(shell < mount);
+    assert!(actions.iter().any(|c| matches!(c, Call::SwitchRoot(_))));
+}

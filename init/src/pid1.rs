@@ -1,0 +1,104 @@
+//! PID 1: early mounts, command line, plan, execute; every failure goes to `fatal`.
+
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use nix::errno::Errno;
+use nix::mount::{mount, MsFlags};
+use osr_core::cmdline::Cmdline;
+use osr_core::config::Config;
+use osr_core::plan::plan;
+
+use crate::exec::{execute, Record};
+use crate::fatal::fatal;
+use crate::sys::linux::Linux;
+
+const PROC_CMDLINE: &str = "/proc/cmdline";
+
+/// The API filesystems, mounted before anything else (kata's `InitMount` table).
+struct EarlyMount {
+    fstype: &'static str,
+    target: &'static str,
+    flags: MsFlags,
+    data: Option<&'static str>,
+}
+
+const NOSUID_NODEV_NOEXEC: MsFlags = MsFlags::MS_NOSUID
+    .union(MsFlags::MS_NODEV)
+    .union(MsFlags::MS_NOEXEC);
+
+const EARLY_MOUNTS: &[EarlyMount] = &[
+    EarlyMount {
+        fstype: "proc",
+        target: "/proc",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+    },
+    EarlyMount {
+        fstype: "sysfs",
+        target: "/sys",
+        flags: NOSUID_NODEV_NOEXEC,
+        data: None,
+    },
+    EarlyMount {
+        fstype: "devtmpfs",
+        target: "/dev",
+        flags: MsFlags::MS_NOSUID,
+        data: Some("mode=0755"),
+    },
+    EarlyMount {
+        fstype: "tmpfs",
+        target: "/run",
+        flags: MsFlags::MS_NOSUID.union(MsFlags::MS_NODEV),
+        data: Some("mode=0755"),
+    },
+];
+
+fn mount_early() -> Vec<String> {
+    let mut problems = Vec::new();
+    for m in EARLY_MOUNTS {
+        if let Err(e) = std::fs::create_dir_all(m.target) {
+            problems.push(format!("creating {}: {e}", m.target));
+        }
+        match mount(Some(m.fstype), m.target, Some(m.fstype), m.flags, m.data) {
+            Ok(()) | Err(Errno::EBUSY) => {}
+            Err(e) => problems.push(format!("mounting {} on {}: {e}", m.fstype, m.target)),
+        }
+    }
+    problems
+}
+
+pub fn run() -> ! {
+    crate::timestamp::mark_start();
+    crate::kmsg::init();
+    crate::fatal::install_panic_hook();
+    let problems = mount_early();
+    let text = std::fs::read_to_string(PROC_CMDLINE).unwrap_or_default();
+    let cmdline = Cmdline::parse(&text);
+    crate::fatal::set_policy(&cmdline);
+    crate::kmsg::reopen(cmdline.has("printk.devkmsg"));
+    log::info!(
+        "osr-init {} starting; command line: {}",
+        env!("CARGO_PKG_VERSION"),
+        text.trim()
+    );
+    for p in &problems {
+        log::warn!("early mount: {p}");
+    }
+    match boot(&cmdline) {
+        Ok(()) => fatal(&anyhow!("the plan ended without switching root")),
+        Err(e) => fatal(&e),
+    }
+}
+
+fn boot(cmdline: &Cmdline) -> Result<()> {
+    let config = Config::from_cmdline(cmdline)?;
+    crate::kmsg::set_verbosity(config.verbosity);
+    let plan = plan(&config).context("cannot plan the boot")?;
+    log::debug!("plan:\n{plan}");
+    std::fs::create_dir_all(Path::new(osr_core::plan::NEW_ROOT))
+        .with_context(|| format!("creating {}", osr_core::plan::NEW_ROOT))?;
+    let mut sys = Linux::new(config);
+    let mut record = Record::default();
+    execute(&plan, &mut sys, &mut record)
+}

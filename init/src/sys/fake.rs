@@ -1,0 +1,142 @@
+//! A recording [`Sys`] for executor tests: calls are kept as typed values and the
+//! answers (NICs, carrier, mount results) are scripted.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use osr_core::ip::Mac;
+use osr_core::nfs::NfsMount;
+use osr_core::plan::{Nic, SwitchRoot};
+
+use super::Sys;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    LoadModules(Vec<String>, bool),
+    Rename(String, String),
+    LinkUp(String, Option<u32>, Option<Mac>),
+    AddAddress(String, IpAddr, u8),
+    AddRoute(String, Option<(IpAddr, u8)>, Option<IpAddr>),
+    Hostname(String),
+    Mount(String, String),
+    Shell(String),
+    Sleep(Duration),
+    SwitchRoot(String),
+}
+
+#[derive(Default)]
+pub struct FakeSys {
+    pub calls: Vec<Call>,
+    pub nics: Vec<Nic>,
+    /// Carrier shows up on a NIC once the clock passes this time after link-up.
+    pub carrier_after: Duration,
+    pub mount_results: VecDeque<Result<(), Errno>>,
+    pub clock: Duration,
+    pub record: Option<String>,
+}
+
+impl FakeSys {
+    pub fn with_nics(nics: &[(&str, &str)]) -> Self {
+        FakeSys {
+            nics: nics
+                .iter()
+                .map(|(name, mac)| Nic {
+                    name: name.to_string(),
+                    mac: mac.parse().ok(),
+                    carrier: false,
+                })
+                .collect(),
+            ..FakeSys::default()
+        }
+    }
+
+    pub fn sleeps(&self) -> Vec<Duration> {
+        self.calls
+            .iter()
+            .filter_map(|c| match c {
+                Call::Sleep(d) => Some(*d),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The calls other than sleeps, which are noisy in carrier waits.
+    pub fn actions(&self) -> Vec<Call> {
+        self.calls
+            .iter()
+            .filter(|c| !matches!(c, Call::Sleep(_)))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Sys for FakeSys {
+    fn load_modules(&mut self, names: &[String], devices: bool) -> anyhow::Result<()> {
+        self.calls.push(Call::LoadModules(names.to_vec(), devices));
+        Ok(())
+    }
+    fn nics(&mut self) -> anyhow::Result<Vec<Nic>> {
+        Ok(self.nics.clone())
+    }
+    fn rename_link(&mut self, from: &str, to: &str) -> anyhow::Result<()> {
+        self.calls.push(Call::Rename(from.into(), to.into()));
+        for n in self.nics.iter_mut().filter(|n| n.name == from) {
+            n.name = to.to_string();
+        }
+        Ok(())
+    }
+    fn link_up(&mut self, name: &str, mtu: Option<u32>, mac: Option<Mac>) -> anyhow::Result<()> {
+        self.calls.push(Call::LinkUp(name.into(), mtu, mac));
+        Ok(())
+    }
+    fn carrier(&mut self, name: &str) -> bool {
+        let up = self
+            .calls
+            .iter()
+            .any(|c| matches!(c, Call::LinkUp(n, ..) if n == name));
+        up && self.clock >= self.carrier_after
+            && self.nics.iter().any(|n| n.name == name && n.carrier)
+    }
+    fn add_address(&mut self, iface: &str, addr: IpAddr, prefix: u8) -> anyhow::Result<()> {
+        self.calls
+            .push(Call::AddAddress(iface.into(), addr, prefix));
+        Ok(())
+    }
+    fn add_route(
+        &mut self,
+        iface: &str,
+        dest: Option<(IpAddr, u8)>,
+        gw: Option<IpAddr>,
+    ) -> anyhow::Result<()> {
+        self.calls.push(Call::AddRoute(iface.into(), dest, gw));
+        Ok(())
+    }
+    fn set_hostname(&mut self, name: &str) -> anyhow::Result<()> {
+        self.calls.push(Call::Hostname(name.into()));
+        Ok(())
+    }
+    fn mount_nfs(&mut self, m: &NfsMount, target: &str, _timeout: Duration) -> Result<(), Errno> {
+        self.calls
+            .push(Call::Mount(m.source.clone(), target.into()));
+        self.mount_results.pop_front().unwrap_or(Ok(()))
+    }
+    fn shell(&mut self, reason: &str) -> anyhow::Result<()> {
+        self.calls.push(Call::Shell(reason.into()));
+        Ok(())
+    }
+    fn sleep(&mut self, d: Duration) {
+        self.calls.push(Call::Sleep(d));
+        self.clock += d;
+    }
+    fn now(&self) -> Duration {
+        self.clock
+    }
+    fn switch_root(&mut self, s: &SwitchRoot, record: &str) -> anyhow::Result<Infallible> {
+        self.calls.push(Call::SwitchRoot(s.new_root.clone()));
+        self.record = Some(record.to_string());
+        anyhow::bail!("fake switch_root does not exec")
+    }
+}

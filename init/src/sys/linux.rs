@@ -1,0 +1,221 @@
+//! The real [`Sys`]: sysfs, rtnetlink, mount(2), the module loader, switch_root.
+
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use nix::mount::{mount, MsFlags};
+use osr_core::config::Config;
+use osr_core::ip::Mac;
+use osr_core::nfs::NfsMount;
+use osr_core::plan::{Nic, SwitchRoot};
+
+use super::netlink::Netlink;
+use super::Sys;
+
+const SYS_CLASS_NET: &str = "/sys/class/net";
+/// ARPHRD_ETHER from include/uapi/linux/if_arp.h: NICs we can configure with ip=.
+const ARPHRD_ETHER: &str = "1";
+const SHELL: &str = "/bin/sh";
+
+pub struct Linux {
+    netlink: Option<Netlink>,
+    /// Module names and their command-line parameters, for the loader.
+    config: Config,
+    /// The kernel release, for /lib/modules/<release>.
+    release: String,
+}
+
+impl Linux {
+    pub fn new(config: Config) -> Self {
+        let release = nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Linux {
+            netlink: None,
+            config,
+            release,
+        }
+    }
+
+    fn netlink(&mut self) -> Result<&Netlink> {
+        if self.netlink.is_none() {
+            self.netlink = Some(Netlink::new()?);
+        }
+        self.netlink.as_ref().context("netlink unavailable")
+    }
+
+    pub fn modules_dir(&self) -> PathBuf {
+        Path::new("/lib/modules").join(&self.release)
+    }
+}
+
+/// Reads the NICs under a sysfs class/net directory (a parameter for tests).
+pub fn read_nics(class_net: &Path) -> Result<Vec<Nic>> {
+    let entries =
+        std::fs::read_dir(class_net).with_context(|| format!("reading {}", class_net.display()))?;
+    let mut nics = Vec::new();
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let attr = |name: &str| {
+            std::fs::read_to_string(dir.join(name))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        if attr("type") != ARPHRD_ETHER {
+            continue;
+        }
+        let index: u32 = attr("ifindex").parse().unwrap_or(u32::MAX);
+        nics.push((
+            index,
+            Nic {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                mac: attr("address").parse().ok(),
+                // Reading carrier of a down link fails with EINVAL: no carrier.
+                carrier: attr("carrier") == "1",
+            },
+        ));
+    }
+    nics.sort_by_key(|(index, _)| *index);
+    Ok(nics.into_iter().map(|(_, nic)| nic).collect())
+}
+
+/// Runs the image's shell on the console (our stdin/stdout) and waits for it.
+pub fn run_shell(reason: &str) -> Result<()> {
+    if !Path::new(SHELL).exists() {
+        anyhow::bail!("{reason}: this image has no {SHELL} (build it with busybox installed)");
+    }
+    log::warn!("{reason}: starting {SHELL}; leave it with 'exit' to continue");
+    let status = Command::new(SHELL)
+        .env("PS1", "osr-rs# ")
+        .status()
+        .with_context(|| format!("running {SHELL}"))?;
+    log::info!("shell exited ({status})");
+    Ok(())
+}
+
+impl Sys for Linux {
+    fn load_modules(&mut self, names: &[String], devices: bool) -> Result<()> {
+        let moddir = self.modules_dir();
+        crate::modules::load(&moddir, Path::new("/sys"), names, devices, &self.config)
+    }
+
+    fn nics(&mut self) -> Result<Vec<Nic>> {
+        read_nics(Path::new(SYS_CLASS_NET))
+    }
+
+    fn rename_link(&mut self, from: &str, to: &str) -> Result<()> {
+        self.netlink()?.rename(from, to)
+    }
+
+    fn link_up(&mut self, name: &str, mtu: Option<u32>, mac: Option<Mac>) -> Result<()> {
+        self.netlink()?.link_up(name, mtu, mac)
+    }
+
+    fn carrier(&mut self, name: &str) -> bool {
+        let path = Path::new(SYS_CLASS_NET).join(name).join("carrier");
+        std::fs::read_to_string(path).is_ok_and(|s| s.trim() == "1")
+    }
+
+    fn add_address(&mut self, iface: &str, addr: IpAddr, prefix: u8) -> Result<()> {
+        self.netlink()?.add_address(iface, addr, prefix)
+    }
+
+    fn add_route(
+        &mut self,
+        iface: &str,
+        dest: Option<(IpAddr, u8)>,
+        gw: Option<IpAddr>,
+    ) -> Result<()> {
+        self.netlink()?.add_route(iface, dest, gw)
+    }
+
+    fn set_hostname(&mut self, name: &str) -> Result<()> {
+        nix::unistd::sethostname(name).with_context(|| format!("sethostname({name})"))
+    }
+
+    fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno> {
+        // An NFS mount can block in the kernel for minutes (TCP retransmits to a dead
+        // server); run it on a thread so the boot keeps its own deadline. A thread
+        // abandoned on timeout finishes or fails on its own.
+        let (tx, rx) = mpsc::channel();
+        let (source, fstype, data, target) = (
+            m.source.clone(),
+            m.fstype,
+            m.data.clone(),
+            target.to_string(),
+        );
+        let mut flags = MsFlags::empty();
+        if m.read_only {
+            flags |= MsFlags::MS_RDONLY;
+        }
+        std::thread::spawn(move || {
+            let res = mount(
+                Some(source.as_str()),
+                target.as_str(),
+                Some(fstype),
+                flags,
+                Some(data.as_str()),
+            );
+            // The receiver may have given up; nothing to do then.
+            let _ = tx.send(res);
+        });
+        rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
+    }
+
+    fn shell(&mut self, reason: &str) -> Result<()> {
+        run_shell(reason)
+    }
+
+    fn sleep(&mut self, d: Duration) {
+        std::thread::sleep(d);
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_secs_f64(crate::kmsg::uptime())
+    }
+
+    fn switch_root(&mut self, s: &SwitchRoot, record: &str) -> Result<Infallible> {
+        crate::switch_root::switch_root(s, record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ethernet_nics_in_index_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let nic = |name: &str, index: &str, ty: &str, mac: &str, carrier: Option<&str>| {
+            let d = dir.path().join(name);
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("ifindex"), format!("{index}\n")).unwrap();
+            std::fs::write(d.join("type"), format!("{ty}\n")).unwrap();
+            std::fs::write(d.join("address"), format!("{mac}\n")).unwrap();
+            if let Some(c) = carrier {
+                std::fs::write(d.join("carrier"), c).unwrap();
+            }
+        };
+        nic("lo", "1", "772", "00:00:00:00:00:00", Some("1"));
+        nic("eth1", "3", "1", "52:54:00:12:34:57", Some("1\n"));
+        nic("eth0", "2", "1", "52:54:00:12:34:56", None);
+        let nics = read_nics(dir.path()).unwrap();
+        let got: Vec<(&str, String, bool)> = nics
+            .iter()
+            .map(|n| (n.name.as_str(), n.mac.unwrap().to_string(), n.carrier))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eth0", "52:54:00:12:34:56".to_string(), false),
+                ("eth1", "52:54:00:12:34:57".to_string(), true)
+            ]
+        );
+    }
+}

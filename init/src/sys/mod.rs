@@ -1,0 +1,50 @@
+//! The narrow interface between the executor and the kernel.
+//!
+//! Every side effect of a boot goes through [`Sys`]: the executor ([`crate::exec`])
+//! holds the policy (order, retries, what is fatal) and is tested against the
+//! recording fake in `fake.rs`; `linux.rs` is the real implementation.
+
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use osr_core::ip::Mac;
+use osr_core::nfs::NfsMount;
+use osr_core::plan::{Nic, SwitchRoot};
+
+#[cfg(test)]
+pub mod fake;
+pub mod linux;
+pub mod netlink;
+
+pub trait Sys {
+    /// Loads `names` and, with `devices`, the drivers of every device seen in sysfs.
+    fn load_modules(&mut self, names: &[String], devices: bool) -> anyhow::Result<()>;
+    /// Network interfaces other than loopback, in index order.
+    fn nics(&mut self) -> anyhow::Result<Vec<Nic>>;
+    fn rename_link(&mut self, from: &str, to: &str) -> anyhow::Result<()>;
+    /// Sets MTU and MAC when given, then brings the link up.
+    fn link_up(&mut self, name: &str, mtu: Option<u32>, mac: Option<Mac>) -> anyhow::Result<()>;
+    fn carrier(&mut self, name: &str) -> bool;
+    /// Adds an address; an address already present is success.
+    fn add_address(&mut self, iface: &str, addr: IpAddr, prefix: u8) -> anyhow::Result<()>;
+    /// Adds a route (`dest` `None` = default route); an existing route is success.
+    fn add_route(
+        &mut self,
+        iface: &str,
+        dest: Option<(IpAddr, u8)>,
+        gateway: Option<IpAddr>,
+    ) -> anyhow::Result<()>;
+    fn set_hostname(&mut self, name: &str) -> anyhow::Result<()>;
+    /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
+    fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
+    /// Runs the image's shell on the console and waits for it to exit.
+    fn shell(&mut self, reason: &str) -> anyhow::Result<()>;
+    fn sleep(&mut self, d: Duration);
+    /// Time since boot.
+    fn now(&self) -> Duration;
+    /// Moves the API filesystems over, frees the initramfs, writes `record` to the
+    /// real root's /run/initramfs and executes its init. Returns only on failure.
+    fn switch_root(&mut self, s: &SwitchRoot, record: &str) -> anyhow::Result<Infallible>;
+}
