@@ -231,7 +231,9 @@ fn static_net_plan(config: &Config, s: &StaticIp) -> NetPlan {
         gateway: s.gateway,
         routes: config.routes.clone(),
         dns,
-        carrier_timeout: config.carrier_timeout,
+        carrier_timeout: config
+            .timeout
+            .map_or(config.carrier_timeout, |t| t.min(config.carrier_timeout)),
     }
 }
 
@@ -603,6 +605,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("no NIC driver loaded"), "{err}");
+    }
+
+    #[test]
+    fn rd_timeout_bounds_the_waits() {
+        let p = plan_for(&format!(
+            "root=nfs4:10.0.2.2:/x {IP} rd.retry=60 rd.timeout=5"
+        ))
+        .unwrap();
+        let retry = p.steps.iter().find_map(|s| match &s.action {
+            Action::MountNfsRoot { retry, .. } => Some(*retry),
+            _ => None,
+        });
+        assert_eq!(retry, Some(Duration::from_secs(5)));
+        assert!(p.to_string().contains("carrier-timeout=5s"));
     }
 
     #[test]
