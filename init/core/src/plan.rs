@@ -145,13 +145,9 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
         },
     ));
     push_break(&mut steps, config, BreakPoint::PreMount);
-    steps.push(fatal_if(
-        true,
-        Action::MountNfsRoot {
-            mount,
-            retry: config.retry,
-        },
-    ));
+    // rd.timeout bounds every wait, rd.retry the mount's.
+    let retry = config.timeout.map_or(config.retry, |t| t.min(config.retry));
+    steps.push(fatal_if(true, Action::MountNfsRoot { mount, retry }));
     push_break(&mut steps, config, BreakPoint::PrePivot);
     let init = match &config.init {
         Some(i) => vec![i.clone()],
