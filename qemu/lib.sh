@@ -157,7 +157,7 @@ lab_nfs_stop() {
 
 # ------------------------------------------------------------------ qemu
 lab_nic() { # ID MAC [MODEL]
-    printf '%s\n' -netdev "user,id=$1" -device "${3:-virtio-net-pci},netdev=$1,mac=$2"
+    printf '%s\n' -netdev "user,id=$1" -device "${3:-virtio-net-pci},netdev=$1,mac=$2,romfile="
 }
 
 lab_qemu_cmd() { # IMG APPEND [QEMU ARGS...] -> the qemu command line, one word per line

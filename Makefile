@@ -1,0 +1,56 @@
+# osr-rs: build, install and test.
+#   make            build target/x86_64-unknown-linux-musl/release/osr-init (static)
+#   make install    DESTDIR=... : /usr/sbin/osr-init + /usr/lib/dracut/modules.d/95osr-rs/
+#   make test       the whole suite: host setup, cargo test, clippy, fmt, qemu boot scenarios
+#   make demo       boot one diskless node in qemu and show its console
+TARGET      := x86_64-unknown-linux-musl
+CARGO       ?= cargo
+BIN         := target/$(TARGET)/release/osr-init
+DESTDIR     ?=
+SBINDIR     := /usr/sbin
+DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
+
+.PHONY: all build install uninstall test setup unit clippy fmt-check scenarios demo clean
+
+all: build
+
+build:
+	$(CARGO) build --release --target $(TARGET) -p osr-init
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/osr-init
+	install -D -m 0755 dracut-module/module-setup.sh $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/osr-init
+	rm -rf $(DESTDIR)$(DRACUTMODDIR)
+
+setup:
+	qemu/setup-host
+
+unit:
+	$(CARGO) test --workspace
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+scenarios:
+	qemu/run-scenarios
+
+# sequential on purpose: setup first, the qemu scenarios last
+test:
+	qemu/setup-host
+	$(CARGO) test --workspace
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+	qemu/run-scenarios
+
+demo:
+	qemu/demo
+
+clean:
+	$(CARGO) clean
+	rm -rf qemu/work
