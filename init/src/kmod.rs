@@ -1,1 +1,255 @@
-//! Kernel module loader (placeholder, being written).
+//! Kernel module loading without udev: the I/O half of `osr_core::kmod`.
+//!
+//! [`load_modules`] reads the depmod index of `/lib/modules/<kver>`, scans sysfs for
+//! device modaliases, asks the pure planner what to load and in which layers, and
+//! inserts the modules (decompressing `.ko.{gz,xz,zst}` in process). Because loading
+//! a bus driver creates new devices (virtio_pci creates the `virtio0` that
+//! virtio_net binds to), it scans and loads in rounds until nothing new appears.
+//!
+//! Not supported: modprobe.d(5) configuration (the blacklist and parameters come
+//! from the kernel command line via the caller), firmware loading (the kernel does
+//! that itself from /lib/firmware), module removal, and uevent listening: devices
+//! that appear asynchronously after the last round are not handled.
+
+mod decompress;
+mod insert;
+mod sysfs;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use log::{debug, info, warn};
+use osr_core::kmod::{IndexText, LoadRequest, ModuleIndex, Skipped};
+
+use insert::load_plan;
+#[allow(unused_imports)] // until main.rs wires the loader
+pub use insert::{error_chain, LinuxModules, LoadError, ModuleInsert};
+pub use sysfs::{device_modaliases, Modalias};
+
+/// Rounds of scan-then-load. Each round only goes one bus level deeper (PCI →
+/// virtio → ...); real stacks are 2-3 levels, so 5 leaves margin.
+const MAX_ROUNDS: usize = 5;
+
+/// Where the loader looks; parameters so that tests can point them at a tempdir.
+#[allow(dead_code)] // until main.rs wires the loader
+#[derive(Debug, Clone, Copy)]
+pub struct KmodPaths<'a> {
+    /// `/lib/modules/<kver>`
+    pub moddir: &'a Path,
+    /// `/sys`
+    pub sysfs: &'a Path,
+    /// `/proc/modules`
+    pub proc_modules: &'a Path,
+}
+
+/// What to load.
+#[allow(dead_code)] // until main.rs wires the loader
+#[derive(Debug, Clone, Default)]
+pub struct ModuleRequest {
+    /// Explicit names or aliases (nfsv4, overlay, rd.driver.pre=...).
+    pub names: Vec<String>,
+    /// Also load drivers for the devices found in sysfs.
+    pub scan_devices: bool,
+    /// Modules never to load (rd.driver.blacklist=, modprobe.blacklist=).
+    pub blacklist: Vec<String>,
+    /// Parameters by normalised module name, e.g. `virtio_net -> ["napi_tx=1"]`.
+    pub params: BTreeMap<String, Vec<String>>,
+}
+
+/// What [`load_modules`] did.
+#[allow(dead_code)] // until main.rs wires the loader
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Inserted by us, with the time each took.
+    pub loaded: Vec<(String, Duration)>,
+    /// Already in the kernel (listed in /proc/modules, or EEXIST).
+    pub already: Vec<String>,
+    /// Compiled into the kernel: nothing to load.
+    pub builtin: Vec<String>,
+    pub failed: Vec<(String, LoadError)>,
+    /// Left out by the planner (blacklist, missing soft dependency).
+    pub skipped: Vec<Skipped>,
+    /// Requested names that no module, built-in or alias provides.
+    pub missing: Vec<String>,
+    /// Network devices without a driver: no module matches their modalias.
+    pub unmatched_network: Vec<Modalias>,
+}
+
+/// Reads the depmod index under `moddir`. Only `modules.dep` is required; a missing
+/// `modules.alias`, `modules.softdep`, `modules.builtin` or
+/// `modules.builtin.modinfo` means "none".
+pub fn read_index(moddir: &Path) -> Result<ModuleIndex> {
+    let dep = read_index_file(moddir, "modules.dep", true)?;
+    let alias = read_index_file(moddir, "modules.alias", false)?;
+    let softdep = read_index_file(moddir, "modules.softdep", false)?;
+    let builtin = read_index_file(moddir, "modules.builtin", false)?;
+    let builtin_modinfo = read_index_file(moddir, "modules.builtin.modinfo", false)?;
+    let index = ModuleIndex::parse(&IndexText {
+        dep: &dep,
+        alias: &alias,
+        softdep: &softdep,
+        builtin: &builtin,
+        builtin_modinfo: &builtin_modinfo,
+    })
+    .with_context(|| format!("parsing the module index in {}", moddir.display()))?;
+    let (modules, aliases) = index.counts();
+    debug!(
+        "kmod: {}: {modules} modules, {aliases} aliases",
+        moddir.display()
+    );
+    Ok(index)
+}
+
+fn read_index_file(moddir: &Path, name: &str, required: bool) -> Result<String> {
+    let path = moddir.join(name);
+    match fs::read(&path) {
+        // Lossy: modinfo descriptions may be in any encoding; the parts we use are ASCII.
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound && !required => {
+            debug!("kmod: no {}", path.display());
+            Ok(String::new())
+        }
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Names of the modules in `/proc/modules` (`name size refs deps state addr`),
+/// whatever their state: one still `Loading` will answer EEXIST anyway.
+pub fn loaded_modules(proc_modules_text: &str) -> BTreeSet<String> {
+    proc_modules_text
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(|name| name.replace('-', "_"))
+        .collect()
+}
+
+/// Loads the requested modules and, with `scan_devices`, the drivers of the
+/// devices in sysfs, in rounds until no new device appears.
+///
+/// Errors only for an unreadable index or /proc/modules, or an impossible plan
+/// (blacklisted hard dependency, cycle); per-module failures are in the report.
+#[allow(dead_code)] // until main.rs wires the loader
+pub fn load_modules(
+    insert: &dyn ModuleInsert,
+    paths: &KmodPaths<'_>,
+    request: &ModuleRequest,
+) -> Result<LoadReport> {
+    let index = read_index(paths.moddir)?;
+    let proc_modules = fs::read_to_string(paths.proc_modules)
+        .with_context(|| format!("reading {}", paths.proc_modules.display()))?;
+    let mut loaded = loaded_modules(&proc_modules);
+    let mut report = LoadReport::default();
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    let mut seen_aliases: BTreeSet<String> = BTreeSet::new();
+    let mut devices: Vec<Modalias> = Vec::new();
+    let mut unmatched: BTreeSet<String> = BTreeSet::new();
+    for round in 0..MAX_ROUNDS {
+        let names = if round == 0 {
+            request.names.clone()
+        } else {
+            Vec::new()
+        };
+        let mut modaliases = Vec::new();
+        if request.scan_devices {
+            for device in device_modaliases(paths.sysfs) {
+                if seen_aliases.insert(device.alias.clone()) {
+                    modaliases.push(device.alias.clone());
+                }
+                devices.push(device);
+            }
+        }
+        if names.is_empty() && modaliases.is_empty() {
+            break;
+        }
+        let plan = index
+            .plan(&LoadRequest {
+                names,
+                modaliases,
+                blacklist: request.blacklist.clone(),
+            })
+            .context("planning module loads")?;
+        merge_unique(&mut report.builtin, plan.builtin.iter().cloned());
+        merge_unique(&mut report.missing, plan.missing.iter().cloned());
+        merge_unique(&mut report.skipped, plan.skipped.iter().cloned());
+        unmatched.extend(plan.unmatched.iter().cloned());
+        let round_result = load_plan(
+            insert,
+            paths.moddir,
+            &plan,
+            &request.params,
+            &mut loaded,
+            &failed,
+        );
+        let inserted_any = !round_result.inserted.is_empty();
+        report.loaded.extend(round_result.inserted);
+        // Modules we inserted in an earlier round show up as "already loaded" now.
+        let already = round_result
+            .already
+            .into_iter()
+            .filter(|name| !report.loaded.iter().any(|(done, _)| done == name));
+        merge_unique(&mut report.already, already);
+        for (name, err) in round_result.failed {
+            failed.insert(name.clone());
+            report.failed.push((name, err));
+        }
+        // New devices only appear when a driver was inserted.
+        if !request.scan_devices || !inserted_any {
+            break;
+        }
+    }
+    report.unmatched_network = unmatched_network_devices(devices, &unmatched);
+    log_summary(&report);
+    Ok(report)
+}
+
+/// Devices seen in any round, deduplicated by path, that are network devices,
+/// have no driver bound, and whose modalias nothing matched.
+fn unmatched_network_devices(
+    mut devices: Vec<Modalias>,
+    unmatched: &BTreeSet<String>,
+) -> Vec<Modalias> {
+    devices.sort_by(|a, b| a.device.cmp(&b.device));
+    devices.dedup_by(|a, b| a.device == b.device);
+    devices.retain(|d| d.network && !d.bound && unmatched.contains(&d.alias));
+    devices
+}
+
+fn merge_unique<T: PartialEq>(into: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !into.contains(&item) {
+            into.push(item);
+        }
+    }
+}
+
+fn log_summary(report: &LoadReport) {
+    for name in &report.builtin {
+        debug!("kmod: {name} is built into the kernel");
+    }
+    for skipped in &report.skipped {
+        info!("kmod: not loading {}: {}", skipped.name, skipped.reason);
+    }
+    for name in &report.missing {
+        warn!("kmod: no module, built-in or alias named {name}");
+    }
+    for nic in &report.unmatched_network {
+        warn!(
+            "no kernel module matches network device {} (modalias {}); the image lacks its driver",
+            nic.device.display(),
+            nic.alias
+        );
+    }
+    info!(
+        "kmod: {} loaded, {} already present, {} built in, {} failed",
+        report.loaded.len(),
+        report.already.len(),
+        report.builtin.len(),
+        report.failed.len()
+    );
+}
