@@ -1,0 +1,5 @@
+DESC="the lab itself (server, namespace, qemu, checker) with a busybox init instead of osr-init"
+IMAGE=selftest
+OSR_CHECKS=0
+KARGS="root=nfs4:10.0.2.2:/export/rootfs ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off osrtest.expect_fstype=nfs4 osrtest.expect_mode=ro osrtest.expect_iface=eth0 osrtest.expect_addr=10.0.2.15 osrtest.expect_hostname=node1"
+EXPECT=pass
