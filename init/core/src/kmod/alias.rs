@@ -83,6 +83,10 @@ pub fn parse_builtin_modinfo(text: &str) -> Result<Vec<Alias>, KmodError> {
 /// kmod's `alias_normalize`: `-` becomes `_` except inside bracket expressions,
 /// where `-` denotes a range.
 pub fn normalize_alias(alias: &str) -> String {
+    // Most patterns (all pci:, usb:, ...) have no dash: skip the per-char copy.
+    if !alias.contains('-') {
+        return alias.to_owned();
+    }
     let mut out = String::with_capacity(alias.len());
     let mut in_bracket = false;
     for c in alias.chars() {

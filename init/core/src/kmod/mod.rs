@@ -19,6 +19,7 @@
 mod alias;
 mod dep;
 mod glob;
+mod order;
 mod plan;
 mod softdep;
 

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
-use super::{normalize_name, KmodError, ModuleIndex};
+use super::{normalize_name, order, KmodError, ModuleIndex};
 
 /// What to load: explicit module names (e.g. `nfsv4`, `overlay`, `rd.driver.pre`),
 /// the modaliases of the devices found, and the names never to load by choice.
@@ -308,73 +308,15 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Kahn's algorithm, one layer per round: a layer is every module whose
-    /// predecessors are all in earlier layers.
+    /// Turns the wanted set and its ordering constraints into layers.
     fn into_layers(mut self) -> Result<LoadPlan, KmodError> {
-        let mut waiting_on: BTreeMap<&'a str, usize> = self
-            .wanted
-            .iter()
-            .map(|&m| (m, self.after.get(m).map_or(0, BTreeSet::len)))
-            .collect();
-        let mut unlocks: BTreeMap<&'a str, Vec<&'a str>> = BTreeMap::new();
-        for (&then, firsts) in &self.after {
-            for &first in firsts {
-                unlocks.entry(first).or_default().push(then);
-            }
-        }
-        loop {
-            let ready: Vec<&'a str> = waiting_on
-                .iter()
-                .filter(|(_, &count)| count == 0)
-                .map(|(&m, _)| m)
-                .collect();
-            if ready.is_empty() {
-                break;
-            }
-            for m in &ready {
-                waiting_on.remove(m);
-                for next in unlocks.get(m).into_iter().flatten() {
-                    if let Some(count) = waiting_on.get_mut(next) {
-                        *count = count.saturating_sub(1);
-                    }
-                }
-            }
-            let layer = ready.iter().filter_map(|m| self.module_ref(m)).collect();
-            self.plan.layers.push(layer);
-        }
-        if !waiting_on.is_empty() {
-            let stuck: BTreeSet<&str> = waiting_on.keys().copied().collect();
-            return Err(KmodError::Cycle {
-                modules: self.find_cycle(&stuck),
-            });
+        let layers = order::layers(&self.wanted, &self.after)
+            .map_err(|modules| KmodError::Cycle { modules })?;
+        for layer in layers {
+            let refs = layer.iter().filter_map(|m| self.module_ref(m)).collect();
+            self.plan.layers.push(refs);
         }
         Ok(self.plan)
-    }
-
-    /// Every module left over by Kahn's algorithm waits on another left-over one,
-    /// so walking those edges from any of them must revisit a module: that loop is
-    /// the cycle to report.
-    fn find_cycle(&self, stuck: &BTreeSet<&'a str>) -> Vec<String> {
-        let mut path: Vec<&str> = Vec::new();
-        let mut current = stuck.first().copied();
-        while let Some(m) = current {
-            if let Some(start) = path.iter().position(|&p| p == m) {
-                let mut cycle: Vec<String> = path
-                    .get(start..)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
-                cycle.push(m.to_owned());
-                return cycle;
-            }
-            path.push(m);
-            current = self
-                .after
-                .get(m)
-                .and_then(|firsts| firsts.iter().find(|f| stuck.contains(*f)).copied());
-        }
-        path.iter().map(|s| (*s).to_owned()).collect()
     }
 
     fn module_ref(&self, name: &str) -> Option<ModuleRef> {
