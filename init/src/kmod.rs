@@ -20,12 +20,12 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use log::{debug, info, warn};
-use osr_core::kmod::{IndexText, LoadRequest, ModuleIndex, Skipped};
+use osr_core::kmod::{IndexText, LoadPlan, LoadRequest, ModuleIndex, Skipped};
 
 use insert::load_plan;
 #[allow(unused_imports)] // until main.rs wires the loader
@@ -143,27 +143,21 @@ pub fn load_modules(
     let index = read_index(paths.moddir)?;
     let proc_modules = fs::read_to_string(paths.proc_modules)
         .with_context(|| format!("reading {}", paths.proc_modules.display()))?;
-    let mut loaded = loaded_modules(&proc_modules);
-    let mut report = LoadReport::default();
-    let mut failed: BTreeSet<String> = BTreeSet::new();
-    let mut seen_aliases: BTreeSet<String> = BTreeSet::new();
-    let mut devices: Vec<Modalias> = Vec::new();
-    let mut unmatched: BTreeSet<String> = BTreeSet::new();
+    let mut session = Session {
+        loaded: loaded_modules(&proc_modules),
+        ..Session::default()
+    };
     for round in 0..MAX_ROUNDS {
         let names = if round == 0 {
             request.names.clone()
         } else {
             Vec::new()
         };
-        let mut modaliases = Vec::new();
-        if request.scan_devices {
-            for device in device_modaliases(paths.sysfs) {
-                if seen_aliases.insert(device.alias.clone()) {
-                    modaliases.push(device.alias.clone());
-                }
-                devices.push(device);
-            }
-        }
+        let modaliases = if request.scan_devices {
+            session.scan_new_devices(paths.sysfs)
+        } else {
+            Vec::new()
+        };
         if names.is_empty() && modaliases.is_empty() {
             break;
         }
@@ -174,50 +168,83 @@ pub fn load_modules(
                 blacklist: request.blacklist.clone(),
             })
             .context("planning module loads")?;
-        merge_unique(&mut report.builtin, plan.builtin.iter().cloned());
-        merge_unique(&mut report.missing, plan.missing.iter().cloned());
-        merge_unique(&mut report.skipped, plan.skipped.iter().cloned());
-        unmatched.extend(plan.unmatched.iter().cloned());
-        let round_result = load_plan(
-            insert,
-            paths.moddir,
-            &plan,
-            &request.params,
-            &mut loaded,
-            &failed,
-        );
-        let inserted_any = !round_result.inserted.is_empty();
-        report.loaded.extend(round_result.inserted);
-        // Modules we inserted in an earlier round show up as "already loaded" now.
-        let already = round_result
-            .already
-            .into_iter()
-            .filter(|name| !report.loaded.iter().any(|(done, _)| done == name));
-        merge_unique(&mut report.already, already);
-        for (name, err) in round_result.failed {
-            failed.insert(name.clone());
-            report.failed.push((name, err));
-        }
+        let inserted_any = session.load(insert, paths.moddir, &plan, &request.params);
         // New devices only appear when a driver was inserted.
         if !request.scan_devices || !inserted_any {
             break;
         }
     }
-    report.unmatched_network = unmatched_network_devices(devices, &unmatched);
+    let report = session.finish();
     log_summary(&report);
     Ok(report)
 }
 
-/// Devices seen in any round, deduplicated by path, that are network devices,
-/// have no driver bound, and whose modalias nothing matched.
-fn unmatched_network_devices(
-    mut devices: Vec<Modalias>,
-    unmatched: &BTreeSet<String>,
-) -> Vec<Modalias> {
-    devices.sort_by(|a, b| a.device.cmp(&b.device));
-    devices.dedup_by(|a, b| a.device == b.device);
-    devices.retain(|d| d.network && !d.bound && unmatched.contains(&d.alias));
-    devices
+/// State carried from one scan-and-load round to the next.
+#[derive(Default)]
+struct Session {
+    report: LoadReport,
+    /// Modules in the kernel: from /proc/modules, plus those we inserted.
+    loaded: BTreeSet<String>,
+    failed: BTreeSet<String>,
+    seen_aliases: BTreeSet<String>,
+    /// Every device seen, by path, as of its latest scan.
+    devices: BTreeMap<PathBuf, Modalias>,
+    unmatched: BTreeSet<String>,
+}
+
+impl Session {
+    /// Scans sysfs and returns the modaliases not planned in an earlier round.
+    fn scan_new_devices(&mut self, sysfs: &Path) -> Vec<String> {
+        let mut new = Vec::new();
+        for device in device_modaliases(sysfs) {
+            if self.seen_aliases.insert(device.alias.clone()) {
+                new.push(device.alias.clone());
+            }
+            self.devices.insert(device.device.clone(), device);
+        }
+        new
+    }
+
+    /// Loads one round's plan and merges the outcome; true if anything was inserted.
+    fn load(
+        &mut self,
+        insert: &dyn ModuleInsert,
+        moddir: &Path,
+        plan: &LoadPlan,
+        params: &BTreeMap<String, Vec<String>>,
+    ) -> bool {
+        let report = &mut self.report;
+        merge_unique(&mut report.builtin, plan.builtin.iter().cloned());
+        merge_unique(&mut report.missing, plan.missing.iter().cloned());
+        merge_unique(&mut report.skipped, plan.skipped.iter().cloned());
+        self.unmatched.extend(plan.unmatched.iter().cloned());
+        let round = load_plan(insert, moddir, plan, params, &mut self.loaded, &self.failed);
+        let inserted_any = !round.inserted.is_empty();
+        report.loaded.extend(round.inserted);
+        // Modules we inserted in an earlier round show up as "already loaded" now.
+        let already = round
+            .already
+            .into_iter()
+            .filter(|name| !report.loaded.iter().any(|(done, _)| done == name));
+        merge_unique(&mut report.already, already);
+        for (name, err) in round.failed {
+            self.failed.insert(name.clone());
+            report.failed.push((name, err));
+        }
+        inserted_any
+    }
+
+    /// Completes the report with the network devices that have no driver: no
+    /// driver bound and nothing matched their modalias.
+    fn finish(self) -> LoadReport {
+        let mut report = self.report;
+        report.unmatched_network = self
+            .devices
+            .into_values()
+            .filter(|d| d.network && !d.bound && self.unmatched.contains(&d.alias))
+            .collect();
+        report
+    }
 }
 
 fn merge_unique<T: PartialEq>(into: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
