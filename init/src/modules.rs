@@ -2,9 +2,16 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use osr_core::config::Config;
 
+use crate::kmod::{error_chain, load_modules, KmodPaths, LinuxModules, ModuleRequest};
+
+const PROC_MODULES: &str = "/proc/modules";
+
+/// Loads `names` (and with `devices` every device's driver) with the command line's
+/// blacklist and parameters. Per-module failures are logged by the loader and
+/// summed up in the error, which the best-effort step turns into a warning.
 pub fn load(
     moddir: &Path,
     sysfs: &Path,
@@ -12,6 +19,39 @@ pub fn load(
     devices: bool,
     config: &Config,
 ) -> Result<()> {
-    let _ = (moddir, sysfs, names, devices, config);
-    anyhow::bail!("the module loader is not wired yet")
+    let paths = KmodPaths {
+        moddir,
+        sysfs,
+        proc_modules: Path::new(PROC_MODULES),
+    };
+    let request = ModuleRequest {
+        names: names.to_vec(),
+        scan_devices: devices,
+        blacklist: config.driver_blacklist.clone(),
+        params: config.module_params.clone(),
+    };
+    let report = load_modules(&LinuxModules, &paths, &request)?;
+    let mut problems: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(name, err)| format!("{name}: {}", error_chain(err)))
+        .collect();
+    problems.extend(
+        report
+            .missing
+            .iter()
+            .map(|m| format!("{m}: no such module")),
+    );
+    problems.extend(report.unmatched_network.iter().map(|nic| {
+        format!(
+            "network device {} (modalias {}) has no driver",
+            nic.device.display(),
+            nic.alias
+        )
+    }));
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("{}", problems.join("; "))
+    }
 }
