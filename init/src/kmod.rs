@@ -28,7 +28,6 @@ use log::{debug, info, warn};
 use osr_core::kmod::{IndexText, LoadPlan, LoadRequest, ModuleIndex, Skipped};
 
 use insert::load_plan;
-#[allow(unused_imports)] // until main.rs wires the loader
 pub use insert::{error_chain, LinuxModules, LoadError, ModuleInsert};
 pub use sysfs::{device_modaliases, Modalias};
 
@@ -37,7 +36,6 @@ pub use sysfs::{device_modaliases, Modalias};
 const MAX_ROUNDS: usize = 5;
 
 /// Where the loader looks; parameters so that tests can point them at a tempdir.
-#[allow(dead_code)] // until main.rs wires the loader
 #[derive(Debug, Clone, Copy)]
 pub struct KmodPaths<'a> {
     /// `/lib/modules/<kver>`
@@ -49,7 +47,6 @@ pub struct KmodPaths<'a> {
 }
 
 /// What to load.
-#[allow(dead_code)] // until main.rs wires the loader
 #[derive(Debug, Clone, Default)]
 pub struct ModuleRequest {
     /// Explicit names or aliases (nfsv4, overlay, rd.driver.pre=...).
@@ -63,7 +60,6 @@ pub struct ModuleRequest {
 }
 
 /// What [`load_modules`] did.
-#[allow(dead_code)] // until main.rs wires the loader
 #[derive(Debug, Default)]
 pub struct LoadReport {
     /// Inserted by us, with the time each took.
@@ -134,7 +130,6 @@ pub fn loaded_modules(proc_modules_text: &str) -> BTreeSet<String> {
 ///
 /// Errors only for an unreadable index or /proc/modules, or an impossible plan
 /// (blacklisted hard dependency, cycle); per-module failures are in the report.
-#[allow(dead_code)] // until main.rs wires the loader
 pub fn load_modules(
     insert: &dyn ModuleInsert,
     paths: &KmodPaths<'_>,

@@ -120,9 +120,17 @@ mod tests {
             .collect()
     }
 
+    /// (label, input, expected args, expected init args)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, Option<&'a str>)>,
+        Vec<&'a str>,
+    );
+
     #[test]
     fn tokenises_like_the_kernel() {
-        let cases: &[(&str, &str, Vec<(&str, Option<&str>)>, Vec<&str>)] = &[
+        let cases: &[Case] = &[
             (
                 "plain",
                 "ro quiet",

@@ -141,10 +141,19 @@ mod tests {
         }
     }
 
+    /// (label, spec, rootflags, rw, expected (fstype, source, data, read_only))
+    type Case<'a> = (
+        &'a str,
+        NfsSpec,
+        &'a [String],
+        bool,
+        (&'a str, &'a str, &'a str, bool),
+    );
+
     #[test]
     fn mount_data() {
         let flags = vec!["noatime".to_string()];
-        let cases: Vec<(&str, NfsSpec, &[String], bool, (&str, &str, &str, bool))> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "nfs4 default",
                 spec("nfs4:10.0.2.2:/export/rootfs"),

@@ -40,7 +40,6 @@ pub trait ModuleInsert: Sync {
 }
 
 /// The real syscalls. See [init_module(2)](https://man7.org/linux/man-pages/man2/init_module.2.html).
-#[allow(dead_code)] // until main.rs wires the loader
 pub struct LinuxModules;
 
 impl ModuleInsert for LinuxModules {
