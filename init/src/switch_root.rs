@@ -73,19 +73,30 @@ pub fn resolve_in_root(root: &Path, path: &str) -> Option<PathBuf> {
 
 /// The first candidate that is an executable file inside `root`.
 pub fn find_init(root: &Path, candidates: &[String]) -> Result<String> {
+    let mut tried = Vec::new();
     for c in candidates {
-        let Some(real) = resolve_in_root(root, c) else {
-            continue;
+        let why = match resolve_in_root(root, c).map(std::fs::metadata) {
+            None => "symlink loop".to_string(),
+            Some(Ok(m)) if m.is_file() && m.permissions().mode() & 0o111 != 0 => {
+                return Ok(c.clone())
+            }
+            Some(Ok(_)) => "not an executable file".to_string(),
+            Some(Err(e)) => e.kind().to_string(),
         };
-        match std::fs::metadata(&real) {
-            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => return Ok(c.clone()),
-            Ok(_) => log::warn!("{c} in the new root is not an executable file"),
-            Err(_) => log::debug!("{c} not found in the new root"),
-        }
+        tried.push(format!("{c} ({why})"));
     }
+    let mut top: Vec<String> = std::fs::read_dir(root)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    top.sort();
     bail!(
-        "no init in the new root: tried {} (is this the right export? name another with init=)",
-        candidates.join(", ")
+        "no init in the new root: tried {}; the root holds: {} (is this the right export? name another init with init=)",
+        tried.join(", "),
+        if top.is_empty() { "nothing".to_string() } else { top.join(" ") }
     )
 }
 
@@ -221,7 +232,8 @@ mod tests {
         let err = find_init(root.path(), &cands[..2]).unwrap_err().to_string();
         assert_eq!(
             err,
-            "no init in the new root: tried /sbin/init, /etc/init (is this the right export? name another with init=)"
+            "no init in the new root: tried /sbin/init (entity not found), /etc/init (not an executable file); \
+             the root holds: bin etc (is this the right export? name another init with init=)"
         );
     }
 
