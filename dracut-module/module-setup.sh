@@ -60,7 +60,7 @@ installkernel() {
             # shellcheck disable=SC2086
             instmods $_mods
         else
-            dwarn "osr-rs: hostonly: found no network interface with a driver; no NIC driver installed"
+            dwarn "osr-rs: hostonly: no network interface of this host has a modular driver; no NIC driver installed"
         fi
     else
         instmods virtio_pci virtio_net e1000 e1000e =drivers/net/ethernet
