@@ -53,9 +53,11 @@ lab_kill_group() { # PGID: TERM, then KILL if still there after 3 s
 
 lab_cleanup() {
     local g
-    for g in "${LAB_PGIDS[@]}"; do lab_kill_group "$g"; done
+    for g in "${LAB_PGIDS[@]}"; do
+        lab_kill_group "$g"
+        wait "$g" 2>/dev/null || true
+    done
     LAB_PGIDS=()
-    wait 2>/dev/null || true
     if [ -n "$LAB_NS" ]; then
         ip netns delete "$LAB_NS" 2>/dev/null || true
         LAB_NS=""
