@@ -11,6 +11,8 @@
 # The binary comes from /usr/sbin/osr-init (make install), or from $OSR_INIT_BINARY if set
 # (tests that build images without installing).
 
+# shellcheck disable=SC2154  # initdir, dracutsysrootdir, hostonly: set by dracut
+
 # the osr-init binary to put into the image
 osr_rs_binary() {
     printf '%s\n' "${OSR_INIT_BINARY:-/usr/sbin/osr-init}"

@@ -16,6 +16,7 @@
 # Every process is started with setsid, so that it and its children form a process group of
 # their own, and is stopped by that group id only.  Nothing is killed by name.
 
+# shellcheck disable=SC2034  # (variables for the scripts that source this file)
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_DIR/.." && pwd)
 LAB_WORK=${OSR_LAB_WORK:-$LAB_DIR/work}
@@ -183,6 +184,7 @@ lab_qemu_start() { # IMG APPEND LOG TIMEOUT [QEMU ARGS...]; in LAB_NS if set
 }
 
 lab_qemu_wait() {
+    # shellcheck disable=SC2034  # (for the caller)
     LAB_QEMU_RC=0
     wait "$LAB_QEMU_PID" || LAB_QEMU_RC=$?
     LAB_QEMU_PID=""
