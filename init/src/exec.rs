@@ -244,6 +244,8 @@ fn mount_with_retry(m: &NfsMount, budget: Duration, sys: &mut dyn Sys) -> Result
     let start = sys.now();
     let deadline = start + budget;
     let mut delay = MOUNT_BACKOFF_START;
+    let mut m = m.clone();
+    let mut fallbacks = std::mem::take(&mut m.fallbacks).into_iter();
     for attempt in 1.. {
         let ro = if m.read_only { "ro" } else { "rw" };
         log::info!(
@@ -252,7 +254,7 @@ fn mount_with_retry(m: &NfsMount, budget: Duration, sys: &mut dyn Sys) -> Result
             m.fstype,
             m.data
         );
-        let err = match sys.mount_nfs(m, NEW_ROOT, MOUNT_ATTEMPT_TIMEOUT) {
+        let err = match sys.mount_nfs(&m, NEW_ROOT, MOUNT_ATTEMPT_TIMEOUT) {
             Ok(()) => {
                 log::info!("mounted {} on {NEW_ROOT} (attempt {attempt})", m.source);
                 return Ok(());
@@ -260,6 +262,13 @@ fn mount_with_retry(m: &NfsMount, budget: Duration, sys: &mut dyn Sys) -> Result
             Err(Errno::EBUSY) => {
                 log::info!("{NEW_ROOT} is already mounted: keeping it");
                 return Ok(());
+            }
+            Err(Errno::EPROTONOSUPPORT) if fallbacks.len() > 0 => {
+                if let Some(next) = fallbacks.next() {
+                    log::info!("the server refuses {}; offering {next}", m.data);
+                    m.data = next;
+                }
+                continue;
             }
             Err(e) => e,
         };

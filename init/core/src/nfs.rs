@@ -24,6 +24,10 @@ pub struct NfsMount {
     /// Comma-separated options for mount(2)'s data argument.
     pub data: String,
     pub read_only: bool,
+    /// Options to try in turn if the server refuses the version (EPROTONOSUPPORT):
+    /// with `nfs4:` and no `vers=`, we offer 4.2, then 4.1, then 4.0, as mount.nfs
+    /// negotiates; the kernel alone would settle for 4.0, which has no sessions.
+    pub fallbacks: Vec<String>,
 }
 
 /// The facts about this node an NFS mount depends on.
@@ -60,6 +64,10 @@ pub fn nfs_mount(spec: &NfsSpec, node: &NodeFacts<'_>) -> Result<NfsMount, Expec
             return Err(format!("vers={what}, got vers={v}"));
         }
     };
+    let negotiate = nfs4 && version.is_none();
+    if negotiate {
+        options.insert(0, "vers=4.2".to_string());
+    }
     if nfs4 {
         push_default(
             &mut options,
@@ -87,6 +95,18 @@ pub fn nfs_mount(spec: &NfsSpec, node: &NodeFacts<'_>) -> Result<NfsMount, Expec
         fstype: if nfs4 { "nfs4" } else { "nfs" },
         data: options.join(","),
         read_only,
+        fallbacks: if negotiate {
+            ["4.1", "4.0"]
+                .iter()
+                .map(|v| {
+                    options
+                        .join(",")
+                        .replacen("vers=4.2", &format!("vers={v}"), 1)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -162,7 +182,7 @@ mod tests {
                 (
                     "nfs4",
                     "10.0.2.2:/export/rootfs",
-                    "clientaddr=10.0.2.15,addr=10.0.2.2",
+                    "vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2",
                     true,
                 ),
             ),
@@ -217,7 +237,7 @@ mod tests {
                 (
                     "nfs4",
                     "10.0.2.2:/roots/node1",
-                    "clientaddr=10.0.2.15,addr=10.0.2.2",
+                    "vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2",
                     true,
                 ),
             ),
@@ -243,7 +263,11 @@ mod tests {
         };
         let m = nfs_mount(&spec("nfs4:[fd00::2]:/export"), &node).unwrap();
         assert_eq!(m.source, "[fd00::2]:/export");
-        assert_eq!(m.data, "addr=fd00::2");
+        assert_eq!(m.data, "vers=4.2,addr=fd00::2");
+        assert_eq!(
+            m.fallbacks,
+            ["vers=4.1,addr=fd00::2", "vers=4.0,addr=fd00::2"]
+        );
         let err = nfs_mount(&spec("nfs4:10.0.2.2:/x:vers=3"), &facts(&[], false)).unwrap_err();
         assert!(err.contains("vers=4 or 4.x with nfs4:"), "{err}");
         let err = nfs_mount(&spec("nfs:10.0.2.2:/x:vers=5"), &facts(&[], false)).unwrap_err();

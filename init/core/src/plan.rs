@@ -21,8 +21,10 @@ use crate::root::{NfsSpec, RootSpec};
 pub const NEW_ROOT: &str = "/sysroot";
 /// Tried in order when `init=` is not given (the kernel's own list, from init/main.c).
 pub const DEFAULT_INITS: &[&str] = &["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"];
-/// Filesystem modules an NFS root needs; sunrpc and the rest follow from modules.dep.
-pub const NFS_MODULES: &[&str] = &["nfs", "nfsv3", "nfsv4"];
+/// Filesystem modules an NFS root needs, by version; sunrpc and the rest follow from
+/// modules.dep. Loading only the version in use saves the other's load time.
+pub const NFS4_MODULES: &[&str] = &["nfs", "nfsv4"];
+pub const NFS3_MODULES: &[&str] = &["nfs", "nfsv3"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnError {
@@ -121,6 +123,11 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     }
     let hostname = primary_static(config).and_then(|s| s.hostname.clone());
     let mount = root_mount(config, &spec, primary_static(config), hostname.as_deref())?;
+    let fs_modules = if mount.fstype == "nfs4" {
+        NFS4_MODULES
+    } else {
+        NFS3_MODULES
+    };
 
     let mut steps = vec![fatal_if(
         false,
@@ -140,7 +147,7 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     steps.push(fatal_if(
         false,
         Action::LoadModules {
-            names: NFS_MODULES.iter().map(|s| s.to_string()).collect(),
+            names: fs_modules.iter().map(|s| s.to_string()).collect(),
             devices: false,
         },
     ));
@@ -628,7 +635,7 @@ mod tests {
             text.contains("network iface=eth0 address=10.0.2.15/24 gateway=10.0.2.2 dns=10.0.2.3"),
             "{text}"
         );
-        assert!(text.contains("mount 10.0.2.2:/export/rootfs on /sysroot type=nfs4 options=ro,clientaddr=10.0.2.15,addr=10.0.2.2 retry-for=180s"), "{text}");
+        assert!(text.contains("mount 10.0.2.2:/export/rootfs on /sysroot type=nfs4 options=ro,vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2 retry-for=180s"), "{text}");
         assert!(
             text.contains("switch_root /sysroot init=/sbin/init|/etc/init|/bin/init|/bin/sh"),
             "{text}"

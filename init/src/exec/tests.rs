@@ -39,7 +39,7 @@ fn static_boot_calls_in_order() {
         res.unwrap_err().to_string(),
         "fake switch_root does not exec"
     );
-    let nfs: Vec<String> = ["nfs", "nfsv3", "nfsv4"].map(String::from).to_vec();
+    let nfs: Vec<String> = ["nfs", "nfsv4"].map(String::from).to_vec();
     assert_eq!(
         sys.actions(),
         [
@@ -70,7 +70,7 @@ fn static_boot_calls_in_order() {
         "OSR_NFS_SERVER='10.0.2.2'",
         "OSR_NFS_PATH='/export/rootfs'",
         "OSR_ROOT_FSTYPE='nfs4'",
-        "OSR_ROOT_OPTIONS='ro,clientaddr=10.0.2.15,addr=10.0.2.2'",
+        "OSR_ROOT_OPTIONS='ro,vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2'",
     ] {
         assert!(
             record.lines().any(|l| l == line),
@@ -221,4 +221,27 @@ fn breaks_run_the_shell_and_continue() {
         .unwrap();
     assert!(shell < mount);
     assert!(actions.iter().any(|c| matches!(c, Call::SwitchRoot(_))));
+}
+
+#[test]
+fn nfs4_minor_version_is_negotiated_downwards() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    sys.mount_results = [
+        Err(Errno::EPROTONOSUPPORT),
+        Err(Errno::EPROTONOSUPPORT),
+        Ok(()),
+    ]
+    .into();
+    let (_, _) = run(&format!("root=nfs4:10.0.2.2:/x {IP}"), &mut sys);
+    assert_eq!(
+        sys.mount_data,
+        [
+            "vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2",
+            "vers=4.1,clientaddr=10.0.2.15,addr=10.0.2.2",
+            "vers=4.0,clientaddr=10.0.2.15,addr=10.0.2.2"
+        ]
+    );
+    assert!(sys.sleeps().is_empty(), "a version fallback is immediate");
+    assert!(sys.calls.iter().any(|c| matches!(c, Call::SwitchRoot(_))));
 }

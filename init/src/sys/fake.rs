@@ -36,6 +36,8 @@ pub struct FakeSys {
     pub mount_results: VecDeque<Result<(), Errno>>,
     pub clock: Duration,
     pub record: Option<String>,
+    /// The mount data of every attempt.
+    pub mount_data: Vec<String>,
 }
 
 impl FakeSys {
@@ -121,6 +123,7 @@ impl Sys for FakeSys {
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, _timeout: Duration) -> Result<(), Errno> {
         self.calls
             .push(Call::Mount(m.source.clone(), target.into()));
+        self.mount_data.push(m.data.clone());
         self.mount_results.pop_front().unwrap_or(Ok(()))
     }
     fn shell(&mut self, reason: &str) -> anyhow::Result<()> {
