@@ -9,10 +9,13 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
 use osr_core::nfs::NfsMount;
-use osr_core::plan::{select_interface, Action, IfaceSelector, NetPlan, OnError, Plan, NEW_ROOT};
+use osr_core::plan::{
+    describe_nics, select_interface, Action, IfaceSelector, NetPlan, OnError, Plan, SelectError,
+    NEW_ROOT,
+};
 
 use crate::sys::Sys;
 
@@ -183,9 +186,10 @@ fn first_with_carrier(net: &NetPlan, sys: &mut dyn Sys) -> Result<String> {
             return Ok(nic.name.clone());
         }
         if sys.now() >= deadline {
-            return Err(select_interface(&IfaceSelector::FirstWithCarrier, &nics)
-                .err()
-                .map_or_else(|| anyhow!("no carrier"), anyhow::Error::from));
+            return Err(SelectError::NoCarrier {
+                seen: describe_nics(&nics),
+            }
+            .into());
         }
         sys.sleep(CARRIER_POLL);
     }

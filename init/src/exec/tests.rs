@@ -245,3 +245,24 @@ fn nfs4_minor_version_is_negotiated_downwards() {
     assert!(sys.sleeps().is_empty(), "a version fallback is immediate");
     assert!(sys.calls.iter().any(|c| matches!(c, Call::SwitchRoot(_))));
 }
+
+#[test]
+fn no_carrier_on_any_nic_is_fatal_after_the_timeout() {
+    let mut sys = two_nics();
+    let (res, _) = run(
+        "root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24:::off rd.net.timeout.carrier=2",
+        &mut sys,
+    );
+    let err = res.unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "no network interface has carrier (interfaces: eth0 52:54:00:12:34:56, eth1"
+        ),
+        "{err}"
+    );
+    let waited: Duration = sys.sleeps().iter().sum();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
