@@ -7,6 +7,7 @@
 
 pub mod cmdline;
 pub mod config;
+pub mod dns;
 pub mod ip;
 pub mod kmod;
 pub mod nfs;
