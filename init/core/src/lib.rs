@@ -7,6 +7,7 @@
 
 pub mod cmdline;
 pub mod config;
+pub mod dhcp;
 pub mod dns;
 pub mod ip;
 pub mod kmod;
