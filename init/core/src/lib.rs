@@ -11,6 +11,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod ip;
 pub mod kmod;
+pub mod netdev;
 pub mod nfs;
 pub mod plan;
 pub mod root;
