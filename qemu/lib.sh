@@ -5,13 +5,21 @@
 #   LAB_DIR LAB_REPO LAB_WORK KVER KERNEL OSR_INIT_BIN     paths (env overrides: OSR_LAB_WORK,
 #                                                          KVER, KERNEL, OSR_INIT_BINARY)
 #   lab_netns_create NAME        a network namespace of our own (lo up), deleted at exit
-#   lab_nfs_conf DIR ROOT NOINIT write DIR/ganesha.conf exporting the test roots
+#   lab_nfs_conf DIR ROOT NOINIT [HOSTS]   write DIR/ganesha.conf exporting the test roots
 #   lab_nfs_start DIR            rpcbind + ganesha inside the namespace, private /run
 #   lab_nfs_wait [SECS]          until NFS (2049) and MNT (20048) listen and mountd is registered
 #   lab_nfs_stop                 stop that server
 #   lab_qemu_start IMG APPEND LOG TIMEOUT [QEMU ARGS...]   boot a node in the namespace (background)
 #   lab_qemu_wait                wait for it; sets LAB_QEMU_RC (124 = timed out)
 #   lab_nic ID MAC [MODEL]       qemu args for one user-mode NIC
+#   lab_mac N                    the lab's MAC of NIC number N (52:54:00:12:34:56 + N)
+#   lab_tapnet_create NTAPS      NET=tap: bridge br0 (10.77.0.1/24) with tap0..tapN-1 in the ns
+#   lab_tap_nic ID TAP MAC [MODEL] [VNET_HDR]   qemu args for one NIC on such a tap
+#   lab_vlan_start VID DIR       vlan<VID> (10.78.0.1/24): VLAN VID of br0, terminated in userspace
+#   lab_dnsmasq_start DIR [ARGS...]   dnsmasq (DHCP only) on br0 (and vlan<VID>) in the ns
+#   lab_dnsmasq_wait [SECS]      until it listens on port 67
+#   lab_dnsmasq_summary DIR      one line: what dnsmasq saw and answered (DHCP message counts)
+#   lab_qemu_monitor SOCK CMD... send human-monitor commands to a running qemu, print the answers
 #   lab_cleanup                  kill what we started (by PID / own process group), delete the ns
 # Every process is started with setsid, so that it and its children form a process group of
 # their own, and is stopped by that group id only.  Nothing is killed by name.
@@ -20,7 +28,7 @@
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_DIR/.." && pwd)
 LAB_WORK=${OSR_LAB_WORK:-$LAB_DIR/work}
-KVER=${KVER:-$(ls /lib/modules | sort -V | tail -1)}
+KVER=${KVER:-$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)}
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 OSR_INIT_BIN=${OSR_INIT_BINARY:-$LAB_REPO/target/x86_64-unknown-linux-musl/release/osr-init}
 export KVER KERNEL
@@ -40,6 +48,9 @@ LAB_PGIDS=()  # process groups we started (setsid leaders)
 LAB_NS=""
 LAB_NFS_PID=""
 LAB_QEMU_PID=""
+LAB_DNSMASQ_PID=""
+LAB_VLAN_IFACE=""  # vlan<VID> once lab_vlan_start ran: dnsmasq serves it too
+LAB_TMPDIRS=()  # removed at cleanup
 
 lab_kill_group() { # PGID: TERM, then KILL if still there after 3 s
     local g=$1 i
@@ -59,6 +70,10 @@ lab_cleanup() {
         wait "$g" 2>/dev/null || true
     done
     LAB_PGIDS=()
+    for g in "${LAB_TMPDIRS[@]}"; do
+        rm -rf -- "$g"
+    done
+    LAB_TMPDIRS=()
     if [ -n "$LAB_NS" ]; then
         ip netns delete "$LAB_NS" 2>/dev/null || true
         LAB_NS=""
@@ -88,9 +103,19 @@ lab_netns_create() { # NAME (made unique with our PID)
 #   /export/rootfs  -> ROOT      (the test root)
 #   /srv/root       -> ROOT      (same tree, the v3-style path)
 #   /export/noinit  -> NOINIT    (a root without any init)
-lab_nfs_conf() { # DIR ROOT NOINIT
-    local d=$1 root noinit
+#   /export/hosts/H -> HOSTS/H   (per-host roots, for a root path with %s: each directory of HOSTS)
+lab_nfs_conf() { # DIR ROOT NOINIT [HOSTS]
+    local d=$1 root noinit h id=10 hosts=""
     root=$(realpath "$2") noinit=$(realpath "$3")
+    if [ -n "${4:-}" ] && [ -d "$4" ]; then
+        for h in "$4"/*/; do
+            [ -d "$h" ] || continue
+            h=$(realpath "$h")
+            hosts="${hosts}EXPORT { Export_Id = $id; Path = \"$h\"; Pseudo = /export/hosts/${h##*/}; FSAL { Name = VFS; } }
+"
+            id=$((id + 1))
+        done
+    fi
     mkdir -p "$d/recovery"
     cat >"$d/ganesha.conf" <<EOF
 # written by qemu/lib.sh (lab_nfs_conf)
@@ -117,7 +142,7 @@ EXPORT_DEFAULTS {
 EXPORT { Export_Id = 1; Path = "$root"; Pseudo = /export/rootfs; FSAL { Name = VFS; } }
 EXPORT { Export_Id = 2; Path = "$root"; Pseudo = /srv/root; FSAL { Name = VFS; } }
 EXPORT { Export_Id = 3; Path = "$noinit"; Pseudo = /export/noinit; FSAL { Name = VFS; } }
-LOG { Default_Log_Level = EVENT; }
+${hosts}LOG { Default_Log_Level = EVENT; }
 EOF
 }
 
@@ -190,7 +215,177 @@ lab_qemu_wait() {
     LAB_QEMU_PID=""
 }
 
+# ------------------------------------------------------------------ tap network (NET=tap)
+# A cluster network inside the namespace: bridge br0 with 10.77.0.1/24 (the server's address,
+# also the DHCP server's and the NFS server's: ganesha and rpcbind listen on every address of
+# the namespace), one tap per guest NIC as its ports, and dnsmasq serving 10.77.0.100-199.
+LAB_BR=br0
+LAB_BR_ADDR=10.77.0.1
+LAB_VLAN_ADDR=10.78.0.1
+
+lab_mac() { # N -> 52:54:00:12:34:56 + N
+    printf '52:54:00:12:34:%02x\n' $((0x56 + $1))
+}
+
+lab_tap_nic() { # ID TAP MAC [MODEL] [VNET_HDR on|off]
+    local vh=""
+    [ "${5:-on}" = off ] && vh=",vnet_hdr=off"
+    printf '%s\n' -netdev "tap,id=$1,ifname=$2,script=no,downscript=no$vh" \
+        -device "${4:-virtio-net-pci},netdev=$1,mac=$3,romfile="
+}
+
+lab_tapnet_create() { # NTAPS
+    local n=$1 i
+    [ -n "$LAB_NS" ] || lab_die "lab_tapnet_create: no namespace"
+    ip -n "$LAB_NS" link add "$LAB_BR" type bridge forward_delay 0 stp_state 0 || return 1
+    ip -n "$LAB_NS" addr add "$LAB_BR_ADDR/24" dev "$LAB_BR" || return 1
+    ip -n "$LAB_NS" link set "$LAB_BR" up || return 1
+    for ((i = 0; i < n; i++)); do
+        ip netns exec "$LAB_NS" ip tuntap add "tap$i" mode tap || return 1
+        ip -n "$LAB_NS" link set "tap$i" master "$LAB_BR" up || return 1
+    done
+}
+
+# VLAN VID on br0, terminated on the tap vlan<VID> (10.78.0.1/24).  The host kernels the lab
+# runs on need not have 8021q (the one this was written on has neither 8021q nor bridge VLAN
+# filtering), so a small userspace relay does what br0.VID would: a packet socket on br0 (promisc)
+# takes the frames tagged VID (the kernel hands the tag over as PACKET_AUXDATA), and writes them
+# untagged into vlan<VID>; what the host sends out of vlan<VID> goes back onto br0 tagged VID, and
+# the bridge delivers it to the guest's tap.  Untagged traffic stays br0's.  The taps of the
+# guests must then run with vnet_hdr=off (lab_tap_nic ... off): with it, a guest's frames can
+# reach the packet socket with their checksums still to be filled in.
+LAB_VLAN_PY='
+import fcntl, os, select, socket, struct, sys
+br, vid, tapname = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+tap = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(tap, 0x400454CA, struct.pack("16sH", tapname.encode(), 0x0002 | 0x1000))  # TUNSETIFF: IFF_TAP|IFF_NO_PI
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL
+s.bind((br, 0))
+s.setsockopt(263, 8, 1)  # SOL_PACKET, PACKET_AUXDATA
+s.setsockopt(263, 1, struct.pack("iHH8s", socket.if_nametoindex(br), 1, 0, b""))  # PACKET_ADD_MEMBERSHIP PROMISC
+tag = struct.pack("!HH", 0x8100, vid)
+n_in = n_out = 0
+print("vlan relay: %s VLAN %d <-> %s" % (br, vid, tapname), flush=True)
+while True:
+    r, _, _ = select.select([s, tap], [], [])
+    if s in r:
+        data, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(20))
+        if addr[2] == 4:  # PACKET_OUTGOING: our own and the host stack sending
+            pass
+        else:
+            v = None
+            for lvl, typ, d in anc:
+                if lvl == 263 and typ == 8 and len(d) >= 20:
+                    st, _, _, _, _, tci, _ = struct.unpack("IIIHHHH", d[:20])
+                    if st & 0x10:  # TP_STATUS_VLAN_VALID
+                        v = tci & 0xFFF
+            if v is None and data[12:14] == b"\x81\x00":  # a tag left in the frame
+                v = struct.unpack("!H", data[14:16])[0] & 0xFFF
+                data = data[:12] + data[16:]
+            if v == vid:
+                os.write(tap, data)
+                n_in += 1
+                if n_in in (1, 10, 100, 1000):
+                    print("vlan relay: %d frames in from VLAN %d" % (n_in, vid), flush=True)
+    if tap in r:
+        f = os.read(tap, 65536)
+        s.send(f[:12] + tag + f[12:])
+        n_out += 1
+        if n_out in (1, 10, 100, 1000):
+            print("vlan relay: %d frames out to VLAN %d" % (n_out, vid), flush=True)
+'
+
+lab_vlan_start() { # VID DIR: vlan<VID> with 10.78.0.1/24, the relay logs to DIR/vlan-relay.log
+    local vid=$1 d=$2 t="vlan$1" i
+    ip netns exec "$LAB_NS" ip tuntap add "$t" mode tap || return 1
+    ip -n "$LAB_NS" addr add "$LAB_VLAN_ADDR/24" dev "$t" || return 1
+    ip -n "$LAB_NS" link set "$t" up || return 1
+    setsid ip netns exec "$LAB_NS" python3 -c "$LAB_VLAN_PY" "$LAB_BR" "$vid" "$t" \
+        >"$d/vlan-relay.log" 2>&1 </dev/null &
+    LAB_PGIDS+=("$!")
+    # attached when the tap has a carrier
+    for i in $(seq 100); do
+        if [ "$(ip netns exec "$LAB_NS" cat "/sys/class/net/$t/carrier" 2>/dev/null)" = 1 ]; then
+            LAB_VLAN_IFACE=$t
+            return 0
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+lab_dnsmasq_start() { # DIR [DNSMASQ ARGS...]: DHCP only (--port=0), leases/pid/log in DIR
+    local d=$1 vlan=()
+    shift
+    [ -n "$LAB_NS" ] || lab_die "lab_dnsmasq_start: no namespace"
+    if [ -n "$LAB_VLAN_IFACE" ]; then
+        vlan=("--interface=$LAB_VLAN_IFACE" "--dhcp-range=10.78.0.100,10.78.0.199,255.255.255.0,600")
+    fi
+    : >"$d/dnsmasq.log"
+    setsid ip netns exec "$LAB_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+        --user=root --group=root --bind-interfaces --interface="$LAB_BR" \
+        --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,600 "${vlan[@]}" \
+        --dhcp-leasefile="$d/dnsmasq.leases" --pid-file="$d/dnsmasq.pid" \
+        --log-dhcp --log-facility="$d/dnsmasq.log" "$@" >"$d/dnsmasq.out" 2>&1 </dev/null &
+    LAB_DNSMASQ_PID=$!
+    LAB_PGIDS+=("$LAB_DNSMASQ_PID")
+}
+
+lab_dnsmasq_wait() { # [SECS]: 0 when dnsmasq listens on port 67
+    local n=$((${1:-10} * 10)) i
+    for ((i = 0; i < n; i++)); do
+        ip netns exec "$LAB_NS" ss -Hlun 2>/dev/null | grep -qE ':67[[:space:]]' && return 0
+        kill -0 "$LAB_DNSMASQ_PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+lab_dnsmasq_summary() { # DIR -> "DHCPDISCOVER 3, DHCPOFFER 3, ..." (what its log shows)
+    local m c out=""
+    for m in DHCPDISCOVER DHCPOFFER DHCPREQUEST DHCPACK DHCPNAK; do
+        c=$(grep -c " $m(" "$1/dnsmasq.log" 2>/dev/null)
+        out="$out, $m ${c:-0}"
+    done
+    echo "${out#, }"
+}
+
+# the human monitor (-monitor unix:SOCK,server,nowait) of a running qemu
+LAB_MONITOR_PY='
+import re, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+for _ in range(200):
+    try:
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit("no qemu monitor at " + sys.argv[1])
+s.settimeout(10)
+def answer():
+    b = b""
+    while not b.endswith(b"(qemu) "):
+        d = s.recv(4096)
+        if not d:
+            break
+        b += d
+    t = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", b.decode(errors="replace"))
+    return t[: -len("(qemu) ")] if t.endswith("(qemu) ") else t
+answer()
+for c in sys.argv[2:]:
+    s.sendall(c.encode() + b"\n")
+    out = answer().splitlines()
+    print("(qemu) " + c)
+    for l in out[1:]:  # (the first line is the echo)
+        print("  " + l)
+'
+lab_qemu_monitor() { # SOCK CMD...
+    python3 -c "$LAB_MONITOR_PY" "$@"
+}
+
 # ------------------------------------------------------------------ artefacts
-lab_build_roots() { # DIR: DIR/root (checker root), DIR/noinit
-    "$LAB_DIR/mkroot" "$1/root" && "$LAB_DIR/mkroot" --no-init "$1/noinit"
+lab_build_roots() { # DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root)
+    "$LAB_DIR/mkroot" "$1/root" && "$LAB_DIR/mkroot" --no-init "$1/noinit" &&
+        "$LAB_DIR/mkroot" --host dnode2 "$1/hosts/dnode2"
 }
