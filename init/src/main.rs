@@ -4,6 +4,7 @@
 //! inputs, executes the plan through the `Sys` interface and owns the single fatal path.
 
 mod cli;
+mod dns;
 mod exec;
 mod fatal;
 mod kmod;
