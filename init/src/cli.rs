@@ -14,6 +14,14 @@ Usage:
       Validate a kernel command line (default: this machine's /proc/cmdline) and print
       the boot plan a node would execute, or every malformed parameter with its value
       and the form expected. Exit status 0 if a node would boot with it, 1 if not.
+  osr-init dhcp --iface <name> [--iface <name>...] [--timeout <secs>] [--retry <n>]
+                [--hostname <name>] [--apply] [--quiet]
+      Run the boot's DHCPv4 client on the named interfaces at once (they are brought
+      up; the first lease wins) and print the lease as OSR_DHCP_<KEY>='value' lines.
+      --timeout bounds one attempt (default 60 s), --retry the attempts (default 1);
+      --apply also puts the address, MTU and routes on the interface. Exchanges are
+      logged on stderr (--quiet: warnings only). Exit status 0 with a lease, 1 without,
+      2 for a usage error.
   osr-init --version
   osr-init --help
 
@@ -34,6 +42,7 @@ pub fn run(args: &[String]) -> ExitCode {
         ["plan", opt] if opt.starts_with("--cmdline=") => {
             print_plan(opt.trim_start_matches("--cmdline="))
         }
+        ["dhcp", rest @ ..] => crate::dhcp_cli::run(rest),
         ["plan"] => match std::fs::read_to_string("/proc/cmdline") {
             Ok(text) => print_plan(&text),
             Err(e) => {

@@ -30,7 +30,6 @@ const NO_SERVER: &str = "no nameserver known: give nameserver=<ip> or let DHCP p
 
 /// The address of `name`: an IP literal as is, otherwise the first A record the
 /// `servers` give for one of its search candidates.
-#[allow(dead_code)] // until the executor resolves NFS server names
 pub fn resolve(
     name: &str,
     servers: &[IpAddr],

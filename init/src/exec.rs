@@ -9,15 +9,19 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use std::net::IpAddr;
+
 use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
+use osr_core::dhcp::Lease;
+use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{
-    describe_nics, select_interface, Action, IfaceSelector, NetPlan, OnError, Plan, SelectError,
-    NEW_ROOT,
+    describe_nics, root_mount, root_source, select_interface, Action, Addressing, IfaceSelector,
+    NetFacts, NetPlan, OnError, Plan, RootPlan, SelectError, ServerRef, NEW_ROOT,
 };
 
-use crate::sys::Sys;
+use crate::sys::{dhcp, Sys};
 
 /// First and largest pause between mount attempts.
 const MOUNT_BACKOFF_START: Duration = Duration::from_millis(500);
@@ -25,6 +29,8 @@ const MOUNT_BACKOFF_MAX: Duration = Duration::from_secs(8);
 /// One mount attempt is abandoned after this long.
 const MOUNT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 const CARRIER_POLL: Duration = Duration::from_millis(50);
+/// Resolving the NFS server's name gives up after this long.
+const DNS_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What the boot configured, handed to the real root as shell-style `KEY='value'` lines.
 #[derive(Debug, Default)]
@@ -44,12 +50,34 @@ impl Record {
     }
 }
 
+/// What the steps learn that later steps need.
+#[derive(Debug, Default)]
+struct Learned {
+    /// One per configured network, in plan order.
+    nets: Vec<NetFacts>,
+    /// The NFS server and export mounted.
+    root: Option<(IpAddr, String)>,
+}
+
+impl Learned {
+    /// The network the root is reached over: the first with a DHCP lease when the
+    /// root comes from DHCP, else the first configured.
+    fn root_net(&self, root: &RootPlan) -> Option<&NetFacts> {
+        let leased = self.nets.iter().find(|n| n.lease.is_some());
+        match root.spec {
+            None => leased.or(self.nets.first()),
+            Some(_) => self.nets.first(),
+        }
+    }
+}
+
 pub fn execute(plan: &Plan, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
     record.set("VERSION", env!("CARGO_PKG_VERSION"));
+    let mut learned = Learned::default();
     for (i, step) in plan.steps.iter().enumerate() {
         let start = sys.now();
         log::info!("step {}: {}", i + 1, step.action);
-        let res = run_action(&step.action, sys, record);
+        let res = run_action(&step.action, sys, record, &mut learned);
         let ms = (sys.now().saturating_sub(start)).as_millis();
         record.set(
             &format!("TIMING_MS_{}_{}", i + 1, step_key(&step.action)),
@@ -76,27 +104,58 @@ fn step_key(action: &Action) -> &'static str {
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
+        Action::HandOverNetwork => "HANDOVER",
         Action::SwitchRoot(_) => "SWITCH_ROOT",
     }
 }
 
-fn run_action(action: &Action, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
+fn run_action(
+    action: &Action,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+    learned: &mut Learned,
+) -> Result<()> {
     match action {
         Action::LoadModules { names, devices } => sys.load_modules(names, *devices),
         Action::Break(point) => sys.shell(&format!("rd.break at {point:?}")),
-        Action::ConfigureNetwork(net) => configure_network(net, sys, record),
-        Action::SetHostname(name) => {
+        Action::ConfigureNetwork(net) => {
+            let facts = configure_network(net, sys, record)?;
+            learned.nets.push(facts);
+            Ok(())
+        }
+        Action::SetHostname(Some(name)) => {
             record.set("HOSTNAME", name);
             sys.set_hostname(name)
         }
-        Action::MountNfsRoot { mount, retry } => {
+        Action::SetHostname(None) => match learned.nets.iter().find_map(|n| n.hostname.clone()) {
+            Some(name) => {
+                record.set("HOSTNAME", &name);
+                sys.set_hostname(&name)
+            }
+            None => {
+                log::info!("hostname: DHCP gave none (option 12); keeping the kernel's");
+                Ok(())
+            }
+        },
+        Action::MountNfsRoot { root, retry } => {
+            let mount = finish_root(root, learned, sys)?;
             record.set("ROOT_SOURCE", &mount.source);
             record.set("NFS_SERVER", mount.server);
             record.set("NFS_PATH", &mount.path);
             record.set("ROOT_FSTYPE", mount.fstype);
             let ro = if mount.read_only { "ro" } else { "rw" };
             record.set("ROOT_OPTIONS", format!("{ro},{}", mount.data));
-            mount_with_retry(mount, *retry, sys)
+            mount_with_retry(&mount, *retry, sys)?;
+            learned.root = Some((mount.server, mount.path.clone()));
+            Ok(())
+        }
+        Action::HandOverNetwork => {
+            let boot = crate::handover::Boot {
+                nets: &learned.nets,
+                netdevs: &[],
+                root: learned.root.clone(),
+            };
+            crate::handover::write(&boot, sys)
         }
         Action::SwitchRoot(s) => {
             let uptime = sys.now().as_secs_f64();
@@ -109,54 +168,255 @@ fn run_action(action: &Action, sys: &mut dyn Sys, record: &mut Record) -> Result
     }
 }
 
-fn configure_network(net: &NetPlan, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
+/// The root's mount, now that the network is known: the path from DHCP when the
+/// command line gives none, the server's name resolved through the nameservers.
+fn finish_root(root: &RootPlan, learned: &Learned, sys: &mut dyn Sys) -> Result<NfsMount> {
+    let fallback = NetFacts::default();
+    let net = learned.root_net(root).unwrap_or(&fallback);
+    let (spec, server) = root_source(root, net)?;
+    if root.spec.is_none() {
+        log::info!(
+            "root from DHCP option 17: {:?}",
+            net.lease
+                .as_ref()
+                .and_then(|l| l.root_path.as_deref())
+                .unwrap_or("")
+        );
+    }
+    let server = match server {
+        ServerRef::Ip(ip) => ip,
+        ServerRef::Name(name) => {
+            let ip = sys
+                .resolve(&name, &net.dns, &net.search, DNS_TIMEOUT)
+                .with_context(|| format!("resolving the NFS server {name}"))?;
+            log::info!("NFS server {name} is {ip}");
+            ip
+        }
+    };
+    Ok(root_mount(root, &spec, server, net)?)
+}
+
+fn configure_network(net: &NetPlan, sys: &mut dyn Sys, record: &mut Record) -> Result<NetFacts> {
     sys.link_up("lo", None, None).context("bringing up lo")?;
     apply_renames(net, sys)?;
+    let facts = match &net.addressing {
+        Addressing::Static {
+            address,
+            prefix,
+            gateway,
+        } => configure_static(net, *address, *prefix, *gateway, sys)?,
+        Addressing::Dhcp { timeout, attempts } => {
+            configure_dhcp(net, *timeout, *attempts, sys, record)?
+        }
+    };
+    for r in &net.routes {
+        let iface = r.iface.as_deref().unwrap_or(&facts.iface);
+        sys.add_route(iface, Some((r.dest, r.prefix)), r.gateway)?;
+    }
+    log::info!(
+        "network: {} mac={} address={}/{} gateway={}",
+        facts.iface,
+        facts.mac.map_or_else(|| "?".to_string(), |m| m.to_string()),
+        facts
+            .address
+            .map_or_else(|| "?".to_string(), |a| a.to_string()),
+        facts.prefix,
+        facts
+            .gateway
+            .map_or_else(|| "none".to_string(), |g| g.to_string())
+    );
+    if facts.lease.is_none() {
+        record.set("NET_METHOD", "static");
+    }
+    record.set("IFACE", &facts.iface);
+    record.set("MAC", facts.mac.map_or_else(String::new, |m| m.to_string()));
+    record.set(
+        "ADDRESS",
+        facts
+            .address
+            .map_or_else(String::new, |a| format!("{a}/{}", facts.prefix)),
+    );
+    record.set(
+        "GATEWAY",
+        facts.gateway.map_or_else(String::new, |g| g.to_string()),
+    );
+    let mut routes: Vec<String> = facts
+        .lease
+        .iter()
+        .flat_map(|l| l.routes.iter().map(|(d, p, _)| format!("{d}/{p}")))
+        .collect();
+    routes.extend(
+        net.routes
+            .iter()
+            .map(|r| format!("{}/{}", r.dest, r.prefix)),
+    );
+    record.set("ROUTES", routes.join(" "));
+    let dns: Vec<String> = facts.dns.iter().map(|d| d.to_string()).collect();
+    record.set("DNS", dns.join(" "));
+    Ok(facts)
+}
+
+fn configure_static(
+    net: &NetPlan,
+    address: IpAddr,
+    prefix: u8,
+    gateway: Option<IpAddr>,
+    sys: &mut dyn Sys,
+) -> Result<NetFacts> {
     let nics = sys.nics()?;
     let name = match (&net.select, nics.as_slice()) {
-        (IfaceSelector::FirstWithCarrier, [only]) => only.name.clone(),
-        (IfaceSelector::FirstWithCarrier, [_, _, ..]) => first_with_carrier(net, sys)?,
+        (IfaceSelector::FirstWithCarrier | IfaceSelector::All, [only]) => only.name.clone(),
+        (IfaceSelector::FirstWithCarrier | IfaceSelector::All, [_, _, ..]) => {
+            first_with_carrier(net, sys)?
+        }
         (sel, _) => select_interface(sel, &nics)?.name.clone(),
     };
     sys.link_up(&name, net.mtu, net.mac)?;
     wait_carrier(&name, net.carrier_timeout, sys);
-    sys.add_address(&name, net.address, net.prefix)?;
-    if let Some(gw) = net.gateway {
+    sys.add_address(&name, address, prefix)?;
+    if let Some(gw) = gateway {
         sys.add_route(&name, None, Some(gw))?;
     }
-    for r in &net.routes {
-        let iface = r.iface.as_deref().unwrap_or(&name);
-        sys.add_route(iface, Some((r.dest, r.prefix)), r.gateway)?;
-    }
-    let mac = sys
+    Ok(NetFacts {
+        mac: mac_of(&name, sys)?,
+        iface: name,
+        address: Some(address),
+        prefix,
+        gateway,
+        peer: net.peer,
+        hostname: net.hostname.clone(),
+        dns: net.dns.clone(),
+        search: Vec::new(),
+        lease: None,
+    })
+}
+
+fn mac_of(name: &str, sys: &mut dyn Sys) -> Result<Option<Mac>> {
+    Ok(sys
         .nics()?
         .into_iter()
         .find(|n| n.name == name)
-        .and_then(|n| n.mac);
+        .and_then(|n| n.mac))
+}
+
+/// DHCP on the selected interface, or on every NIC at once (first lease wins); the
+/// lease's address, MTU and routes are applied to the interface that got it.
+fn configure_dhcp(
+    net: &NetPlan,
+    timeout: Duration,
+    attempts: u32,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+) -> Result<NetFacts> {
+    let nics = sys.nics()?;
+    let candidates: Vec<String> = match &net.select {
+        IfaceSelector::All | IfaceSelector::FirstWithCarrier => {
+            if nics.is_empty() {
+                return Err(SelectError::NoCarrier {
+                    seen: describe_nics(&nics),
+                }
+                .into());
+            }
+            nics.iter().map(|n| n.name.clone()).collect()
+        }
+        sel => vec![select_interface(sel, &nics)?.name.clone()],
+    };
+    for name in &candidates {
+        sys.link_up(name, net.mtu, net.mac)?;
+    }
+    wait_any_carrier(&candidates, net.carrier_timeout, sys);
+    let mut ifaces = Vec::new();
+    for name in &candidates {
+        match mac_of(name, sys)? {
+            Some(mac) => ifaces.push((name.clone(), mac)),
+            None => log::warn!("{name}: no MAC address; no DHCP on it"),
+        }
+    }
+    let names = candidates.join(", ");
     log::info!(
-        "network: {name} mac={} address={}/{} gateway={}",
-        mac.map_or_else(|| "?".to_string(), |m| m.to_string()),
-        net.address,
-        net.prefix,
-        net.gateway
-            .map_or_else(|| "none".to_string(), |g| g.to_string())
+        "dhcp: asking on {names} (timeout {}s x {attempts})",
+        timeout.as_secs()
     );
-    record.set("IFACE", &name);
-    record.set("MAC", mac.map_or_else(String::new, |m| m.to_string()));
-    record.set("ADDRESS", format!("{}/{}", net.address, net.prefix));
-    record.set(
-        "GATEWAY",
-        net.gateway.map_or_else(String::new, |g| g.to_string()),
+    let req = dhcp::Request {
+        hostname: net.hostname.clone(),
+        timeout,
+        attempts,
+    };
+    let got = sys
+        .dhcp(&ifaces, &req)
+        .with_context(|| format!("dhcp on {names}"))?;
+    let lease = got.lease;
+    for w in &lease.warnings {
+        log::warn!("dhcp: {}: {w}", got.iface);
+    }
+    log::info!(
+        "dhcp: {} got {}/{} from {} in {} ms",
+        got.iface,
+        lease.address,
+        lease.prefix,
+        lease.server_id,
+        got.elapsed.as_millis()
     );
-    let routes: Vec<String> = net
-        .routes
-        .iter()
-        .map(|r| format!("{}/{}", r.dest, r.prefix))
-        .collect();
-    record.set("ROUTES", routes.join(" "));
-    let dns: Vec<String> = net.dns.iter().map(|d| d.to_string()).collect();
-    record.set("DNS", dns.join(" "));
+    apply_lease(&got.iface, &lease, net.mtu.is_none(), sys)?;
+    record.set("NET_METHOD", "dhcp");
+    for (key, value) in lease.fields() {
+        record.set(&format!("DHCP_{key}"), value);
+    }
+    let mut dns = net.dns.clone();
+    if net.peerdns {
+        dns.extend(lease.dns.iter().map(|d| IpAddr::V4(*d)));
+    }
+    let mut search = lease.search.clone();
+    if let Some(d) = &lease.domain {
+        if !search.contains(d) {
+            search.push(d.clone());
+        }
+    }
+    Ok(NetFacts {
+        iface: got.iface,
+        mac: Some(got.mac),
+        address: Some(IpAddr::V4(lease.address)),
+        prefix: lease.prefix,
+        gateway: lease.router.map(IpAddr::V4),
+        peer: net.peer,
+        hostname: net.hostname.clone().or_else(|| lease.hostname.clone()),
+        dns,
+        search,
+        lease: Some(lease),
+    })
+}
+
+/// Puts a lease on `iface`: the MTU (unless ip= set one), the address, the classless
+/// routes, then the default route.
+pub fn apply_lease(iface: &str, lease: &Lease, set_mtu: bool, sys: &mut dyn Sys) -> Result<()> {
+    if let (Some(mtu), true) = (lease.mtu, set_mtu) {
+        sys.link_up(iface, Some(u32::from(mtu)), None)?;
+    }
+    sys.add_address(iface, IpAddr::V4(lease.address), lease.prefix)?;
+    for (dest, prefix, gw) in &lease.routes {
+        let gw = (!gw.is_unspecified()).then_some(IpAddr::V4(*gw));
+        sys.add_route(iface, Some((IpAddr::V4(*dest), *prefix)), gw)?;
+    }
+    if let Some(router) = lease.router {
+        sys.add_route(iface, None, Some(IpAddr::V4(router)))?;
+    }
     Ok(())
+}
+
+/// Waits, bounded, until one of `names` has carrier; DHCP then runs on all of them.
+fn wait_any_carrier(names: &[String], timeout: Duration, sys: &mut dyn Sys) {
+    let deadline = sys.now() + timeout;
+    while !names.iter().any(|n| sys.carrier(n)) {
+        if sys.now() >= deadline {
+            log::warn!(
+                "{}: no carrier after {}s (rd.net.timeout.carrier); trying DHCP anyway",
+                names.join(", "),
+                timeout.as_secs()
+            );
+            return;
+        }
+        sys.sleep(CARRIER_POLL);
+    }
 }
 
 fn apply_renames(net: &NetPlan, sys: &mut dyn Sys) -> Result<()> {

@@ -117,9 +117,16 @@ impl Logger {
     }
 }
 
+/// Whether a record is ours to show: the netlink crates warn about attributes newer
+/// than they know (harmless, and once per link dump), so only their errors pass.
+pub fn wanted(metadata: &Metadata<'_>) -> bool {
+    metadata.level() <= log::max_level()
+        && (metadata.level() <= log::Level::Error || !metadata.target().starts_with("netlink"))
+}
+
 impl Log for Logger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        wanted(metadata)
     }
 
     fn log(&self, record: &Record<'_>) {

@@ -4,9 +4,11 @@
 //! inputs, executes the plan through the `Sys` interface and owns the single fatal path.
 
 mod cli;
+mod dhcp_cli;
 mod dns;
 mod exec;
 mod fatal;
+mod handover;
 mod kmod;
 mod kmsg;
 mod modules;

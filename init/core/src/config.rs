@@ -91,6 +91,12 @@ pub struct Config {
     /// `rd.timeout`: an overall bound on waiting, `None` for none.
     pub timeout: Option<Duration>,
     pub carrier_timeout: Duration,
+    /// `rd.net.timeout.dhcp`: one DHCP attempt gives up after this long.
+    pub dhcp_timeout: Duration,
+    /// `rd.net.dhcp.retry`: DHCP attempts before failing.
+    pub dhcp_retry: u32,
+    /// `rd.peerdns=0` ignores the DHCP server's nameservers.
+    pub peerdns: bool,
     pub shell: bool,
     pub breaks: Vec<BreakPoint>,
     pub verbosity: Verbosity,
@@ -101,6 +107,9 @@ pub struct Config {
 pub const DEFAULT_RETRY: Duration = Duration::from_secs(180);
 /// dracut's `rd.net.timeout.carrier` default.
 pub const DEFAULT_CARRIER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One DHCP attempt: dhclient's default timeout, which dracut's rd.net.timeout.dhcp sets.
+pub const DEFAULT_DHCP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Keys with a dot that are ours or the kernel's, not `<module>.<param>`.
 const NOT_MODULE_PREFIXES: &[&str] = &["rd", "root", "osrtest", "systemd", "rootflags"];
@@ -180,6 +189,12 @@ impl Config {
             carrier_timeout: col
                 .last(c, "rd.net.timeout.carrier", parse_seconds)
                 .unwrap_or(DEFAULT_CARRIER_TIMEOUT),
+            dhcp_timeout: col
+                .last(c, "rd.net.timeout.dhcp", parse_seconds)
+                .filter(|d| !d.is_zero())
+                .unwrap_or(DEFAULT_DHCP_TIMEOUT),
+            dhcp_retry: col.last(c, "rd.net.dhcp.retry", parse_count).unwrap_or(1),
+            peerdns: col.last(c, "rd.peerdns", parse_bool).unwrap_or(true),
             shell: col.last(c, "rd.shell", parse_bool).unwrap_or(false),
             breaks: col.all(c, "rd.break", parse_break),
             verbosity: verbosity(&mut col, c),
@@ -236,6 +251,13 @@ fn parse_seconds(s: &str) -> Result<Duration, Expected> {
         Ok(n) if n <= 86_400 => Ok(Duration::from_secs(u64::from(n))),
         _ => Err("a whole number of seconds (0-86400)".to_string()),
     }
+}
+
+fn parse_count(s: &str) -> Result<u32, Expected> {
+    s.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=100).contains(n))
+        .ok_or_else(|| "a number of attempts, 1-100".to_string())
 }
 
 fn parse_loglevel(s: &str) -> Result<u8, Expected> {

@@ -9,6 +9,7 @@ pub mod cmdline;
 pub mod config;
 pub mod dhcp;
 pub mod dns;
+pub mod handover;
 pub mod ip;
 pub mod kmod;
 pub mod netdev;

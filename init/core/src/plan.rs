@@ -5,17 +5,21 @@
 //! carrier) is left as a declarative selector resolved by [`select_interface`], which is
 //! pure too.
 //!
-//! Not planned yet (and refused with a message saying so): DHCP (`ip=dhcp`, `root=dhcp`,
-//! or a network root without `ip=`), NFS servers given by name (needs DNS), block roots.
+//! What depends on the network (the root from DHCP option 17, the server's address
+//! from DNS, the hostname from the lease) is planned as a [`RootPlan`] and finished
+//! by [`root_source`] and [`root_mount`] once the executor knows the [`NetFacts`].
+//!
+//! Not planned yet (and refused with a message saying so): DHCPv6/SLAAC, block roots.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::{BreakPoint, Config};
-use crate::ip::{IpConfig, Mac, Route, StaticIp};
+use crate::dhcp::Lease;
+use crate::ip::{AutoMethod, IpConfig, Mac, Route, StaticIp};
 use crate::nfs::{nfs_mount, NfsMount, NodeFacts};
-use crate::root::{NfsSpec, RootSpec};
+use crate::root::{self, NfsSpec, RootSpec};
 
 /// Where the real root is mounted before switch_root.
 pub const NEW_ROOT: &str = "/sysroot";
@@ -47,11 +51,14 @@ pub enum Action {
     },
     Break(BreakPoint),
     ConfigureNetwork(NetPlan),
-    SetHostname(String),
+    /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
+    SetHostname(Option<String>),
     MountNfsRoot {
-        mount: NfsMount,
+        root: RootPlan,
         retry: Duration,
     },
+    /// Leave the network configuration for the real root's network manager.
+    HandOverNetwork,
     SwitchRoot(SwitchRoot),
 }
 
@@ -61,6 +68,23 @@ pub enum IfaceSelector {
     Name(String),
     Mac(Mac),
     FirstWithCarrier,
+    /// DHCP on every NIC at once; the first lease wins.
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addressing {
+    Static {
+        address: IpAddr,
+        prefix: u8,
+        gateway: Option<IpAddr>,
+    },
+    Dhcp {
+        /// One attempt, `rd.net.timeout.dhcp`.
+        timeout: Duration,
+        /// `rd.net.dhcp.retry`.
+        attempts: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +94,52 @@ pub struct NetPlan {
     pub renames: Vec<(String, Mac)>,
     pub mtu: Option<u32>,
     pub mac: Option<Mac>,
-    pub address: IpAddr,
+    pub addressing: Addressing,
+    pub routes: Vec<Route>,
+    /// `nameserver=` and ip='s dns1/dns2.
+    pub dns: Vec<IpAddr>,
+    /// Use the DHCP server's nameservers (`rd.peerdns=0` turns it off).
+    pub peerdns: bool,
+    /// ip='s `<hostname>`, also sent to the DHCP server.
+    pub hostname: Option<String>,
+    /// ip='s `<peer>`: the NFS server when the root names none.
+    pub peer: Option<IpAddr>,
+    pub carrier_timeout: Duration,
+}
+
+/// The NFS root as far as the command line fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootPlan {
+    /// `None`: the root path comes from DHCP option 17.
+    pub spec: Option<NfsSpec>,
+    /// `rootfstype=nfs4`.
+    pub force_nfs4: bool,
+    pub rootflags: Vec<String>,
+    pub rw: bool,
+    /// The mount, when the command line alone determines it (for `osr-init plan`).
+    pub preview: Option<NfsMount>,
+}
+
+/// What the network steps found out; the root and the hostname depend on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetFacts {
+    pub iface: String,
+    pub mac: Option<Mac>,
+    pub address: Option<IpAddr>,
     pub prefix: u8,
     pub gateway: Option<IpAddr>,
-    pub routes: Vec<Route>,
+    pub peer: Option<IpAddr>,
+    pub hostname: Option<String>,
     pub dns: Vec<IpAddr>,
-    pub carrier_timeout: Duration,
+    pub search: Vec<String>,
+    pub lease: Option<Lease>,
+}
+
+/// The NFS server, before name resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerRef {
+    Ip(IpAddr),
+    Name(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,21 +157,23 @@ pub struct Plan {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error(
-        "no root given: use root=nfs:<server>:<path>, root=nfs4:..., or root=/dev/nfs nfsroot=..."
-    )]
-    NoRoot,
-    #[error("{0} is not supported yet (DHCP arrives with the DHCP issue): give a static ip=<client>::<gw>:<netmask>:<hostname>:<iface>:off")]
-    NeedsDhcp(String),
-    #[error("the root is on NFS but no ip= configures the network: give ip=<client>::<gw>:<netmask>:<hostname>:<iface>:off")]
+    #[error("ip={0}: IPv6 autoconfiguration is not supported yet: use ip=dhcp or a static ip= (IPv6 addresses in brackets)")]
+    Ipv6Auto(String),
+    #[error("every ip= is off, so nothing configures the network the root is on: give ip=dhcp or ip=<client>::<gw>:<netmask>:<hostname>:<iface>:off")]
     NoNetwork,
+    #[error("the root comes from DHCP (root=dhcp, netroot=dhcp or no root=) but no ip= uses DHCP: give ip=dhcp or a root=nfs:<server>:<path>")]
+    DhcpRootWithoutDhcp,
+    #[error("DHCP gave no root path (option 17) and no root= is given: set option 17 on the DHCP server (e.g. nfs:<server>:/<path>) or give root=nfs:<server>:<path>")]
+    NoRootPath,
+    #[error("DHCP root path {0:?} is not an NFS root: expected nfs:<server>:<path>[:<options>], nfs4:..., <server>:<path> or /<path>")]
+    BadRootPath(String),
     #[error("block-device roots ({0}) are not supported yet: osr-rs boots NFS roots")]
     BlockRoot(String),
     #[error(
-        "the NFS root {0} names no server and ip= gives no <peer>: write root=nfs:<server>:<path>"
+        "the NFS root {0} names no server, ip= gives no <peer> and DHCP no next-server or server id: write root=nfs:<server>:<path>"
     )]
     NoServer(String),
-    #[error("NFS server '{0}' is not an IP address; name resolution is not supported yet: use the server's address")]
+    #[error("NFS server '{0}' is a name, but no nameserver= is given and DHCP is not used: give nameserver=<ip> or the server's address")]
     ServerName(String),
     #[error("rootfstype={0} does not fit an NFS root: use nfs or nfs4, or leave it out")]
     RootFsType(String),
@@ -116,18 +182,26 @@ pub enum PlanError {
 }
 
 pub fn plan(config: &Config) -> Result<Plan, PlanError> {
-    let spec = nfs_spec(config)?;
     let nets = net_plans(config)?;
     if nets.is_empty() {
         return Err(PlanError::NoNetwork);
     }
-    let hostname = primary_static(config).and_then(|s| s.hostname.clone());
-    let mount = root_mount(config, &spec, primary_static(config), hostname.as_deref())?;
-    let fs_modules = if mount.fstype == "nfs4" {
-        NFS4_MODULES
-    } else {
-        NFS3_MODULES
+    let uses_dhcp = nets
+        .iter()
+        .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
+    let root = root_plan(config, &nets, uses_dhcp)?;
+    let nfs4 = root.force_nfs4
+        || root.preview.as_ref().map_or_else(
+            || root.spec.as_ref().is_some_and(|s| s.nfs4),
+            |m| m.fstype == "nfs4",
+        );
+    // From DHCP the version is only known at run time: load both.
+    let fs_modules: Vec<&str> = match (&root.preview, root.spec.is_some()) {
+        (Some(_), _) | (None, true) if nfs4 => NFS4_MODULES.to_vec(),
+        (Some(_), _) => NFS3_MODULES.to_vec(),
+        _ => vec!["nfs", "nfsv3", "nfsv4"],
     };
+    let hostname = primary_static(config).and_then(|s| s.hostname.clone());
 
     let mut steps = vec![fatal_if(
         false,
@@ -141,8 +215,10 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
         nets.into_iter()
             .map(|n| fatal_if(true, Action::ConfigureNetwork(n))),
     );
-    if let Some(h) = hostname {
-        steps.push(fatal_if(false, Action::SetHostname(h)));
+    match hostname {
+        Some(h) => steps.push(fatal_if(false, Action::SetHostname(Some(h)))),
+        None if uses_dhcp => steps.push(fatal_if(false, Action::SetHostname(None))),
+        None => {}
     }
     steps.push(fatal_if(
         false,
@@ -154,7 +230,8 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     push_break(&mut steps, config, BreakPoint::PreMount);
     // rd.timeout bounds every wait, rd.retry the mount's.
     let retry = config.timeout.map_or(config.retry, |t| t.min(config.retry));
-    steps.push(fatal_if(true, Action::MountNfsRoot { mount, retry }));
+    steps.push(fatal_if(true, Action::MountNfsRoot { root, retry }));
+    steps.push(fatal_if(false, Action::HandOverNetwork));
     push_break(&mut steps, config, BreakPoint::PrePivot);
     let init = match &config.init {
         Some(i) => vec![i.clone()],
@@ -182,19 +259,156 @@ fn push_break(steps: &mut Vec<Step>, config: &Config, point: BreakPoint) {
     }
 }
 
-fn nfs_spec(config: &Config) -> Result<NfsSpec, PlanError> {
+/// The root as the command line gives it: `None` means DHCP option 17.
+fn nfs_spec(config: &Config) -> Result<Option<NfsSpec>, PlanError> {
     match &config.root {
-        None => Err(PlanError::NoRoot),
-        Some(RootSpec::Nfs(spec)) => Ok(spec.clone()),
-        Some(RootSpec::KernelNfs) => Ok(config.nfsroot.clone().unwrap_or_else(|| NfsSpec {
+        None | Some(RootSpec::Dhcp) => Ok(None),
+        Some(RootSpec::Nfs(spec)) => Ok(Some(spec.clone())),
+        Some(RootSpec::KernelNfs) => Ok(Some(config.nfsroot.clone().unwrap_or_else(|| NfsSpec {
             server: None,
             path: "/tftpboot/%s".to_string(),
             nfs4: false,
             options: Vec::new(),
-        })),
-        Some(RootSpec::Dhcp) => Err(PlanError::NeedsDhcp("root=dhcp".to_string())),
+        }))),
         Some(RootSpec::Block(dev)) => Err(PlanError::BlockRoot(dev.clone())),
     }
+}
+
+fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootPlan, PlanError> {
+    if let Some(t) = config.rootfstype.as_deref() {
+        if t != "nfs" && t != "nfs4" {
+            return Err(PlanError::RootFsType(t.to_string()));
+        }
+    }
+    let spec = nfs_spec(config)?;
+    if spec.is_none() && !uses_dhcp {
+        return Err(PlanError::DhcpRootWithoutDhcp);
+    }
+    let mut root = RootPlan {
+        spec,
+        force_nfs4: config.rootfstype.as_deref() == Some("nfs4"),
+        rootflags: config.rootflags.clone(),
+        rw: config.rw,
+        preview: None,
+    };
+    // With a static network the whole mount is known now: check it (and show it).
+    if let (Some(spec), Some(first)) = (&root.spec, nets.first()) {
+        let facts = static_facts(first);
+        let dns_known = nets.iter().any(|n| !n.dns.is_empty());
+        match root_source(&root, &facts) {
+            Ok((spec, ServerRef::Ip(server))) => {
+                root.preview = Some(root_mount(&root, &spec, server, &facts)?);
+            }
+            Ok((_, ServerRef::Name(name))) if !uses_dhcp && !dns_known => {
+                return Err(PlanError::ServerName(name));
+            }
+            Ok((spec, ServerRef::Name(_))) => {
+                // Check the options with a stand-in address; the real one comes from DNS.
+                let stand_in = IpAddr::from([0, 0, 0, 0]);
+                root_mount(&root, &spec, stand_in, &facts)?;
+            }
+            Err(PlanError::NoServer(_)) if uses_dhcp => {}
+            Err(e) => return Err(e),
+        }
+        let _ = spec;
+    }
+    Ok(root)
+}
+
+/// What a static `ip=` alone tells about the node.
+fn static_facts(net: &NetPlan) -> NetFacts {
+    let (address, prefix, gateway) = match net.addressing {
+        Addressing::Static {
+            address,
+            prefix,
+            gateway,
+        } => (Some(address), prefix, gateway),
+        Addressing::Dhcp { .. } => (None, 0, None),
+    };
+    NetFacts {
+        iface: net.select.to_string(),
+        address,
+        prefix,
+        gateway,
+        peer: net.peer,
+        hostname: net.hostname.clone(),
+        dns: net.dns.clone(),
+        ..NetFacts::default()
+    }
+}
+
+/// The NFS spec and server once the network is up. The server is, in dracut's order:
+/// the one the root names, ip='s `<peer>`, DHCP's next-server (siaddr), its server id.
+pub fn root_source(root: &RootPlan, net: &NetFacts) -> Result<(NfsSpec, ServerRef), PlanError> {
+    let spec = match &root.spec {
+        Some(spec) => spec.clone(),
+        None => {
+            let path = net
+                .lease
+                .as_ref()
+                .and_then(|l| l.root_path.clone())
+                .ok_or(PlanError::NoRootPath)?;
+            root_from_dhcp(&path)?
+        }
+    };
+    let lease = net.lease.as_ref();
+    let server = match &spec.server {
+        Some(name) => match name.parse::<IpAddr>() {
+            Ok(ip) => ServerRef::Ip(ip),
+            Err(_) => ServerRef::Name(name.clone()),
+        },
+        None => net
+            .peer
+            .or_else(|| lease.and_then(|l| l.next_server).map(IpAddr::V4))
+            .or_else(|| lease.map(|l| IpAddr::V4(l.server_id)))
+            .map(ServerRef::Ip)
+            .ok_or_else(|| PlanError::NoServer(spec.path.clone()))?,
+    };
+    Ok((spec, server))
+}
+
+/// DHCP option 17, in every form dracut takes: `nfs:srv:/path:opts`, `nfs4:...`,
+/// `srv:/path[:opts]`, or a bare `/path` (the server then comes from next-server).
+pub fn root_from_dhcp(text: &str) -> Result<NfsSpec, PlanError> {
+    let bad = || PlanError::BadRootPath(text.to_string());
+    if text.starts_with('/') {
+        let (path, options) = match text.split_once(':') {
+            Some((p, o)) => (p, root::split_options(o)),
+            None => (text, Vec::new()),
+        };
+        return Ok(NfsSpec {
+            server: None,
+            path: path.to_string(),
+            nfs4: false,
+            options,
+        });
+    }
+    match root::parse_root(text) {
+        Ok(RootSpec::Nfs(spec)) => Ok(spec),
+        _ => Err(bad()),
+    }
+}
+
+/// The mount(2) parameters for the root, with the server's address known.
+pub fn root_mount(
+    root: &RootPlan,
+    spec: &NfsSpec,
+    server: IpAddr,
+    net: &NetFacts,
+) -> Result<NfsMount, PlanError> {
+    let mut spec = spec.clone();
+    spec.nfs4 |= root.force_nfs4;
+    let facts = NodeFacts {
+        server,
+        client: net.address,
+        node_name: net.hostname.as_deref(),
+        rootflags: &root.rootflags,
+        rw: root.rw,
+    };
+    nfs_mount(&spec, &facts).map_err(|expected| PlanError::NfsOptions {
+        root: spec.path.clone(),
+        expected,
+    })
 }
 
 fn primary_static(config: &Config) -> Option<&StaticIp> {
@@ -209,11 +423,53 @@ fn net_plans(config: &Config) -> Result<Vec<NetPlan>, PlanError> {
     for ip in &config.ip {
         match ip {
             IpConfig::Off => {}
-            IpConfig::Auto { .. } => return Err(PlanError::NeedsDhcp("ip=dhcp".to_string())),
+            IpConfig::Auto {
+                method:
+                    m
+                    @ (AutoMethod::Dhcp6 | AutoMethod::Auto6 | AutoMethod::Either6 | AutoMethod::Link6),
+                ..
+            } => return Err(PlanError::Ipv6Auto(format!("{m:?}").to_lowercase())),
+            IpConfig::Auto {
+                iface, mtu, mac, ..
+            } => plans.push(dhcp_net_plan(config, iface.as_deref(), *mtu, *mac)),
             IpConfig::Static(s) => plans.push(static_net_plan(config, s)),
         }
     }
+    // No ip= at all: DHCP, as dracut does for a network root.
+    if config.ip.is_empty() {
+        plans.push(dhcp_net_plan(config, None, None, None));
+    }
     Ok(plans)
+}
+
+fn dhcp_net_plan(
+    config: &Config,
+    iface: Option<&str>,
+    mtu: Option<u32>,
+    mac: Option<Mac>,
+) -> NetPlan {
+    let select = match (iface, config.bootif) {
+        (Some(name), _) => IfaceSelector::Name(name.to_string()),
+        (None, Some(mac)) => IfaceSelector::Mac(mac),
+        (None, None) => IfaceSelector::All,
+    };
+    let bound = |d: Duration| config.timeout.map_or(d, |t| t.min(d));
+    NetPlan {
+        select,
+        renames: config.ifnames.clone(),
+        mtu,
+        mac,
+        addressing: Addressing::Dhcp {
+            timeout: bound(config.dhcp_timeout),
+            attempts: config.dhcp_retry.max(1),
+        },
+        routes: config.routes.clone(),
+        dns: config.nameservers.clone(),
+        peerdns: config.peerdns,
+        hostname: None,
+        peer: None,
+        carrier_timeout: bound(config.carrier_timeout),
+    }
 }
 
 fn static_net_plan(config: &Config, s: &StaticIp) -> NetPlan {
@@ -229,48 +485,20 @@ fn static_net_plan(config: &Config, s: &StaticIp) -> NetPlan {
         renames: config.ifnames.clone(),
         mtu: s.mtu,
         mac: s.mac,
-        address: s.client,
-        prefix: s.prefix,
-        gateway: s.gateway,
+        addressing: Addressing::Static {
+            address: s.client,
+            prefix: s.prefix,
+            gateway: s.gateway,
+        },
         routes: config.routes.clone(),
         dns,
+        peerdns: config.peerdns,
+        hostname: s.hostname.clone(),
+        peer: s.peer,
         carrier_timeout: config
             .timeout
             .map_or(config.carrier_timeout, |t| t.min(config.carrier_timeout)),
     }
-}
-
-fn root_mount(
-    config: &Config,
-    spec: &NfsSpec,
-    ip: Option<&StaticIp>,
-    hostname: Option<&str>,
-) -> Result<NfsMount, PlanError> {
-    if let Some(t) = config.rootfstype.as_deref() {
-        if t != "nfs" && t != "nfs4" {
-            return Err(PlanError::RootFsType(t.to_string()));
-        }
-    }
-    let server = match (&spec.server, ip.and_then(|s| s.peer)) {
-        (Some(name), _) => name
-            .parse::<IpAddr>()
-            .map_err(|_| PlanError::ServerName(name.clone()))?,
-        (None, Some(peer)) => peer,
-        (None, None) => return Err(PlanError::NoServer(spec.path.clone())),
-    };
-    let mut spec = spec.clone();
-    spec.nfs4 |= config.rootfstype.as_deref() == Some("nfs4");
-    let facts = NodeFacts {
-        server,
-        client: ip.map(|s| s.client),
-        node_name: hostname,
-        rootflags: &config.rootflags,
-        rw: config.rw,
-    };
-    nfs_mount(&spec, &facts).map_err(|expected| PlanError::NfsOptions {
-        root: spec.path.clone(),
-        expected,
-    })
 }
 
 /// A network interface as the executor found it.
@@ -314,7 +542,7 @@ pub fn select_interface<'a>(
                     seen: seen(),
                 })
         }
-        IfaceSelector::FirstWithCarrier => nics
+        IfaceSelector::FirstWithCarrier | IfaceSelector::All => nics
             .iter()
             .find(|n| n.carrier)
             .ok_or_else(|| SelectError::NoCarrier { seen: seen() }),
@@ -363,13 +591,23 @@ impl fmt::Display for Action {
             }
             Action::Break(point) => write!(f, "break: emergency shell at {point:?}"),
             Action::ConfigureNetwork(n) => {
-                write!(
-                    f,
-                    "network iface={} address={}/{}",
-                    n.select, n.address, n.prefix
-                )?;
-                if let Some(gw) = n.gateway {
-                    write!(f, " gateway={gw}")?;
+                write!(f, "network iface={}", n.select)?;
+                match &n.addressing {
+                    Addressing::Static {
+                        address,
+                        prefix,
+                        gateway,
+                    } => {
+                        write!(f, " address={address}/{prefix}")?;
+                        if let Some(gw) = gateway {
+                            write!(f, " gateway={gw}")?;
+                        }
+                    }
+                    Addressing::Dhcp { timeout, attempts } => write!(
+                        f,
+                        " dhcp timeout={}s attempts={attempts}",
+                        timeout.as_secs()
+                    )?,
                 }
                 for r in &n.routes {
                     write!(f, " route={}/{}", r.dest, r.prefix)?;
@@ -384,17 +622,39 @@ impl fmt::Display for Action {
                     let dns: Vec<String> = n.dns.iter().map(|d| d.to_string()).collect();
                     write!(f, " dns={}", dns.join(","))?;
                 }
+                if matches!(n.addressing, Addressing::Dhcp { .. }) && !n.peerdns {
+                    write!(f, " peerdns=off")?;
+                }
                 write!(f, " carrier-timeout={}s", n.carrier_timeout.as_secs())
             }
-            Action::SetHostname(h) => write!(f, "hostname {h}"),
-            Action::MountNfsRoot { mount, retry } => write!(
+            Action::SetHostname(Some(h)) => write!(f, "hostname {h}"),
+            Action::SetHostname(None) => write!(f, "hostname from DHCP (option 12)"),
+            Action::MountNfsRoot { root, retry } => match (&root.preview, &root.spec) {
+                (Some(mount), _) => write!(
+                    f,
+                    "mount {} on {NEW_ROOT} type={} options={}{} retry-for={}s",
+                    mount.source,
+                    mount.fstype,
+                    if mount.read_only { "ro," } else { "rw," },
+                    mount.data,
+                    retry.as_secs()
+                ),
+                (None, Some(spec)) => write!(
+                    f,
+                    "mount {}:{} on {NEW_ROOT} (server resolved at boot) retry-for={}s",
+                    spec.server.as_deref().unwrap_or("<DHCP next-server>"),
+                    spec.path,
+                    retry.as_secs()
+                ),
+                (None, None) => write!(
+                    f,
+                    "mount the root DHCP names (option 17) on {NEW_ROOT} retry-for={}s",
+                    retry.as_secs()
+                ),
+            },
+            Action::HandOverNetwork => write!(
                 f,
-                "mount {} on {NEW_ROOT} type={} options={}{} retry-for={}s",
-                mount.source,
-                mount.fstype,
-                if mount.read_only { "ro," } else { "rw," },
-                mount.data,
-                retry.as_secs()
+                "hand the network over: /run/systemd/network, /run/NetworkManager, /run/net-<iface>.conf, /run/initramfs/"
             ),
             Action::SwitchRoot(s) => {
                 write!(f, "switch_root {} init={}", s.new_root, s.init.join("|"))?;
@@ -413,6 +673,7 @@ impl fmt::Display for IfaceSelector {
             IfaceSelector::Name(n) => write!(f, "{n}"),
             IfaceSelector::Mac(m) => write!(f, "mac:{m}"),
             IfaceSelector::FirstWithCarrier => write!(f, "first-with-carrier"),
+            IfaceSelector::All => write!(f, "all"),
         }
     }
 }
@@ -432,7 +693,7 @@ mod tests {
         p.steps
             .iter()
             .find_map(|s| match &s.action {
-                Action::MountNfsRoot { mount, .. } => Some(mount),
+                Action::MountNfsRoot { root, .. } => root.preview.as_ref(),
                 _ => None,
             })
             .unwrap()
@@ -494,6 +755,7 @@ mod tests {
                     Action::ConfigureNetwork(_) => "network",
                     Action::SetHostname(_) => "hostname",
                     Action::MountNfsRoot { .. } => "mount",
+                    Action::HandOverNetwork => "handover",
                     Action::SwitchRoot(_) => "switch_root",
                 };
                 (k, s.on_error)
@@ -509,6 +771,7 @@ mod tests {
                 ("hostname", Warn),
                 ("fs-modules", Warn),
                 ("mount", Fatal),
+                ("handover", Warn),
                 ("break", Warn),
                 ("switch_root", Fatal)
             ]
@@ -535,16 +798,21 @@ mod tests {
     #[test]
     fn refusals_explain_themselves() {
         let cases = [
-            ("no root", IP.to_string(), "no root given"),
+            ("no root", IP.to_string(), "no ip= uses DHCP"),
             (
-                "dhcp",
-                "root=nfs:10.0.2.2:/x ip=dhcp".to_string(),
-                "ip=dhcp is not supported yet",
+                "dhcp6",
+                "root=nfs:10.0.2.2:/x ip=dhcp6".to_string(),
+                "ip=dhcp6: IPv6 autoconfiguration is not supported yet",
             ),
             (
-                "no ip",
-                "root=nfs:10.0.2.2:/x".to_string(),
-                "no ip= configures",
+                "all off",
+                "root=nfs:10.0.2.2:/x ip=off".to_string(),
+                "every ip= is off",
+            ),
+            (
+                "dhcp root, static ip",
+                format!("root=dhcp {IP}"),
+                "no ip= uses DHCP",
             ),
             (
                 "block",
@@ -559,7 +827,7 @@ mod tests {
             (
                 "name",
                 format!("root=nfs:filer:/x {IP}"),
-                "'filer' is not an IP address",
+                "'filer' is a name, but no nameserver= is given",
             ),
             (
                 "fstype",
@@ -640,5 +908,200 @@ mod tests {
             text.contains("switch_root /sysroot init=/sbin/init|/etc/init|/bin/init|/bin/sh"),
             "{text}"
         );
+    }
+
+    fn net_of(p: &Plan) -> &NetPlan {
+        p.steps
+            .iter()
+            .find_map(|s| match &s.action {
+                Action::ConfigureNetwork(n) => Some(n),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    fn root_of(p: &Plan) -> &RootPlan {
+        p.steps
+            .iter()
+            .find_map(|s| match &s.action {
+                Action::MountNfsRoot { root, .. } => Some(root),
+                _ => None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn dhcp_forms_select_interfaces() {
+        let dhcp = Addressing::Dhcp {
+            timeout: Duration::from_secs(60),
+            attempts: 1,
+        };
+        let cases = [
+            ("ip=dhcp", IfaceSelector::All, None),
+            ("ip=on", IfaceSelector::All, None),
+            ("ip=any", IfaceSelector::All, None),
+            ("ip=single-dhcp", IfaceSelector::All, None),
+            ("", IfaceSelector::All, None),
+            (
+                "ip=eth1:dhcp:9000",
+                IfaceSelector::Name("eth1".into()),
+                Some(9000),
+            ),
+            (
+                "ip=dhcp BOOTIF=01-52-54-00-12-34-57",
+                IfaceSelector::Mac("52:54:00:12:34:57".parse().unwrap()),
+                None,
+            ),
+        ];
+        for (cmdline, select, mtu) in cases {
+            let p = plan_for(&format!("root=nfs:10.0.2.2:/x {cmdline}")).unwrap();
+            let n = net_of(&p);
+            assert_eq!(
+                (&n.select, n.mtu, &n.addressing),
+                (&select, mtu, &dhcp),
+                "{cmdline}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_root_with_dhcp_takes_option_17() {
+        for cmdline in ["ip=dhcp", "root=dhcp ip=dhcp", "netroot=dhcp", ""] {
+            let p = plan_for(cmdline).unwrap();
+            let root = root_of(&p);
+            assert_eq!(root.spec, None, "{cmdline}");
+            assert!(p
+                .steps
+                .iter()
+                .any(|s| s.action == Action::SetHostname(None)));
+            let text = p.to_string();
+            assert!(
+                text.contains("mount the root DHCP names (option 17)"),
+                "{text}"
+            );
+            assert!(
+                text.contains("load modules names=nfs,nfsv3,nfsv4"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn dhcp_timeouts_and_peerdns() {
+        let p =
+            plan_for("ip=dhcp rd.net.timeout.dhcp=20 rd.net.dhcp.retry=3 rd.peerdns=0").unwrap();
+        let n = net_of(&p);
+        assert_eq!(
+            n.addressing,
+            Addressing::Dhcp {
+                timeout: Duration::from_secs(20),
+                attempts: 3
+            }
+        );
+        assert!(!n.peerdns);
+        let p = plan_for("ip=dhcp rd.net.timeout.dhcp=20 rd.timeout=7").unwrap();
+        assert!(
+            matches!(net_of(&p).addressing, Addressing::Dhcp { timeout, .. } if timeout == Duration::from_secs(7))
+        );
+        let err = Config::from_cmdline(&Cmdline::parse("rd.net.dhcp.retry=0")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("rd.net.dhcp.retry=\"0\": expected a number of attempts"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn option_17_forms() {
+        let spec = |server: Option<&str>, path: &str, nfs4: bool, opts: &[&str]| NfsSpec {
+            server: server.map(str::to_string),
+            path: path.to_string(),
+            nfs4,
+            options: opts.iter().map(|s| s.to_string()).collect(),
+        };
+        let cases = [
+            (
+                "nfs:10.0.0.1:/srv/root:vers=3",
+                spec(Some("10.0.0.1"), "/srv/root", false, &["vers=3"]),
+            ),
+            (
+                "nfs4:10.0.0.1:/export/%s",
+                spec(Some("10.0.0.1"), "/export/%s", true, &[]),
+            ),
+            (
+                "10.0.0.1:/srv/root",
+                spec(Some("10.0.0.1"), "/srv/root", false, &[]),
+            ),
+            (
+                "filer:/srv/root:ro,tcp",
+                spec(Some("filer"), "/srv/root", false, &["ro", "tcp"]),
+            ),
+            ("/srv/hosts/%s", spec(None, "/srv/hosts/%s", false, &[])),
+        ];
+        for (text, want) in cases {
+            assert_eq!(root_from_dhcp(text), Ok(want), "{text}");
+        }
+        for bad in ["UUID=abcd", "nonsense", "nfs:"] {
+            assert!(
+                matches!(root_from_dhcp(bad), Err(PlanError::BadRootPath(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn server_fallback_order_and_percent_s() {
+        let lease = Lease {
+            address: "10.0.0.50".parse().unwrap(),
+            prefix: 24,
+            server_id: "10.0.0.1".parse().unwrap(),
+            next_server: Some("10.0.0.2".parse().unwrap()),
+            hostname: Some("n50".into()),
+            root_path: Some("/srv/hosts/%s".into()),
+            ..Lease::default()
+        };
+        let mut net = NetFacts {
+            iface: "eth0".into(),
+            address: Some("10.0.0.50".parse().unwrap()),
+            hostname: Some("n50".into()),
+            lease: Some(lease.clone()),
+            ..NetFacts::default()
+        };
+        let root = root_of(&plan_for("ip=dhcp").unwrap()).clone();
+        let (spec, server) = root_source(&root, &net).unwrap();
+        assert_eq!(
+            server,
+            ServerRef::Ip("10.0.0.2".parse().unwrap()),
+            "next-server first"
+        );
+        let m = root_mount(&root, &spec, "10.0.0.2".parse().unwrap(), &net).unwrap();
+        assert_eq!(m.source, "10.0.0.2:/srv/hosts/n50");
+        assert_eq!(m.fstype, "nfs");
+
+        net.lease.as_mut().unwrap().next_server = None;
+        assert_eq!(
+            root_source(&root, &net).unwrap().1,
+            ServerRef::Ip("10.0.0.1".parse().unwrap()),
+            "then the server id"
+        );
+        net.hostname = None;
+        let m = root_mount(&root, &spec, "10.0.0.1".parse().unwrap(), &net).unwrap();
+        assert_eq!(
+            m.path, "/srv/hosts/10.0.0.50",
+            "%s is the IP without a hostname"
+        );
+
+        net.lease.as_mut().unwrap().root_path = None;
+        assert_eq!(root_source(&root, &net), Err(PlanError::NoRootPath));
+    }
+
+    #[test]
+    fn server_names_need_a_nameserver_or_dhcp() {
+        assert!(plan_for(&format!("root=nfs4:filer:/x {IP} nameserver=10.0.2.3")).is_ok());
+        assert!(plan_for("root=nfs4:filer:/x ip=dhcp").is_ok());
+        let p = plan_for("root=nfs4:filer.example:/x ip=dhcp").unwrap();
+        assert!(p
+            .to_string()
+            .contains("mount filer.example:/x on /sysroot (server resolved at boot)"));
     }
 }

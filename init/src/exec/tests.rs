@@ -56,6 +56,10 @@ fn static_boot_calls_in_order() {
             Call::Hostname("node1".into()),
             Call::LoadModules(nfs, false),
             Call::Mount("10.0.2.2:/export/rootfs".into(), "/sysroot".into()),
+            Call::WriteFile("/run/systemd/network/10-osr-eth0.network".into()),
+            Call::WriteFile("/run/NetworkManager/system-connections/osr-eth0.nmconnection".into()),
+            Call::WriteFile("/run/net-eth0.conf".into()),
+            Call::WriteFile("/run/initramfs/resolv.conf".into()),
             Call::SwitchRoot("/sysroot".into()),
         ]
     );
@@ -265,4 +269,154 @@ fn no_carrier_on_any_nic_is_fatal_after_the_timeout() {
         waited >= Duration::from_secs(2) && waited < Duration::from_secs(3),
         "{waited:?}"
     );
+}
+
+fn lease() -> osr_core::dhcp::Lease {
+    osr_core::dhcp::Lease {
+        address: "10.77.0.150".parse().unwrap(),
+        prefix: 24,
+        router: Some("10.77.0.1".parse().unwrap()),
+        routes: vec![(
+            "10.99.0.0".parse().unwrap(),
+            16,
+            "10.77.0.9".parse().unwrap(),
+        )],
+        dns: vec!["10.77.0.3".parse().unwrap()],
+        hostname: Some("dnode1".into()),
+        domain: Some("cluster.test".into()),
+        root_path: Some("/export/hosts/%s".into()),
+        mtu: Some(1400),
+        lease_secs: Some(600),
+        server_id: "10.77.0.1".parse().unwrap(),
+        next_server: Some("10.77.0.2".parse().unwrap()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn dhcp_on_every_nic_then_the_root_from_option_17() {
+    let mut sys = two_nics();
+    sys.nics[1].carrier = true;
+    sys.lease = Some(lease());
+    let (res, _) = run("ip=dhcp", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let dhcp = pos(&Call::Dhcp(vec!["eth0".into(), "eth1".into()]));
+    assert!(pos(&Call::LinkUp("eth1".into(), None, None)) < dhcp);
+    // The fake leases on the first interface it is given.
+    let addr = pos(&Call::AddAddress("eth0".into(), ip("10.77.0.150"), 24));
+    assert!(
+        pos(&Call::LinkUp("eth0".into(), Some(1400), None)) < addr,
+        "MTU before the address"
+    );
+    assert!(
+        addr < pos(&Call::AddRoute(
+            "eth0".into(),
+            Some((ip("10.99.0.0"), 16)),
+            Some(ip("10.77.0.9"))
+        ))
+    );
+    pos(&Call::AddRoute("eth0".into(), None, Some(ip("10.77.0.1"))));
+    pos(&Call::Hostname("dnode1".into()));
+    // A bare path: the server is next-server, %s the hostname, NFSv3 as dracut.
+    pos(&Call::Mount(
+        "10.77.0.2:/export/hosts/dnode1".into(),
+        "/sysroot".into(),
+    ));
+    assert!(
+        sys.mount_data[0].starts_with("vers=3,nolock"),
+        "{:?}",
+        sys.mount_data
+    );
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_NET_METHOD='dhcp'",
+        "OSR_IFACE='eth0'",
+        "OSR_ADDRESS='10.77.0.150/24'",
+        "OSR_GATEWAY='10.77.0.1'",
+        "OSR_DHCP_SERVER_ID='10.77.0.1'",
+        "OSR_DHCP_ROOT_PATH='/export/hosts/%s'",
+        "OSR_HOSTNAME='dnode1'",
+        "OSR_NFS_SERVER='10.77.0.2'",
+        "OSR_DNS='10.77.0.3'",
+    ] {
+        assert!(
+            record.lines().any(|l| l == line),
+            "record lacks {line}:\n{record}"
+        );
+    }
+    let lease_file = sys
+        .files
+        .iter()
+        .find(|f| f.0 == "/run/initramfs/osr-rs.lease");
+    assert!(
+        lease_file.is_some(),
+        "no lease record in {:?}",
+        sys.files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn dhcp_failure_names_the_interfaces() {
+    let mut sys = two_nics();
+    let (res, _) = run("ip=dhcp root=nfs:10.77.0.1:/x", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("dhcp on eth0, eth1") && err.contains("no OFFER"),
+        "{err}"
+    );
+    assert!(!sys.actions().iter().any(|c| matches!(c, Call::Mount(..))));
+}
+
+#[test]
+fn server_names_are_resolved_through_dhcp_and_cmdline_nameservers() {
+    let mut sys = two_nics();
+    sys.lease = Some(lease());
+    sys.hosts = vec![("filer".into(), ip("10.77.0.5"))];
+    let (res, _) = run(
+        "ip=eth1:dhcp root=nfs4:filer:/export/rootfs nameserver=10.0.0.53",
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    assert!(
+        actions.contains(&Call::Dhcp(vec!["eth1".into()])),
+        "{actions:#?}"
+    );
+    assert!(
+        actions.contains(&Call::Resolve(
+            "filer".into(),
+            vec![ip("10.0.0.53"), ip("10.77.0.3")]
+        )),
+        "{actions:#?}"
+    );
+    assert!(actions.contains(&Call::Mount(
+        "10.77.0.5:/export/rootfs".into(),
+        "/sysroot".into()
+    )));
+
+    // rd.peerdns=0: only the command line's nameserver is asked.
+    let mut sys = two_nics();
+    sys.lease = Some(lease());
+    let (res, _) = run(
+        "ip=eth1:dhcp root=nfs4:nowhere:/x nameserver=10.0.0.53 rd.peerdns=0",
+        &mut sys,
+    );
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(err.contains("resolving the NFS server nowhere"), "{err}");
+    assert!(sys
+        .actions()
+        .contains(&Call::Resolve("nowhere".into(), vec![ip("10.0.0.53")])));
 }

@@ -7,11 +7,12 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use nix::errno::Errno;
+use osr_core::dhcp::{Lease, Stats};
 use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{Nic, SwitchRoot};
 
-use super::Sys;
+use super::{dhcp, Sys};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
@@ -21,6 +22,9 @@ pub enum Call {
     AddAddress(String, IpAddr, u8),
     AddRoute(String, Option<(IpAddr, u8)>, Option<IpAddr>),
     Hostname(String),
+    Dhcp(Vec<String>),
+    Resolve(String, Vec<IpAddr>),
+    WriteFile(String),
     Mount(String, String),
     Shell(String),
     Sleep(Duration),
@@ -38,6 +42,11 @@ pub struct FakeSys {
     pub record: Option<String>,
     /// The mount data of every attempt.
     pub mount_data: Vec<String>,
+    /// The lease every DHCP request gets (on the first interface), or an error.
+    pub lease: Option<Lease>,
+    /// Names the fake DNS knows.
+    pub hosts: Vec<(String, IpAddr)>,
+    pub files: Vec<(String, String, u32)>,
 }
 
 impl FakeSys {
@@ -118,6 +127,44 @@ impl Sys for FakeSys {
     }
     fn set_hostname(&mut self, name: &str) -> anyhow::Result<()> {
         self.calls.push(Call::Hostname(name.into()));
+        Ok(())
+    }
+    fn dhcp(
+        &mut self,
+        ifaces: &[(String, Mac)],
+        _req: &dhcp::Request,
+    ) -> anyhow::Result<dhcp::Outcome> {
+        self.calls
+            .push(Call::Dhcp(ifaces.iter().map(|(n, _)| n.clone()).collect()));
+        let (Some(lease), Some((iface, mac))) = (self.lease.clone(), ifaces.first()) else {
+            anyhow::bail!("no lease after 8 s (1 attempt, 3 DISCOVERs sent): no OFFER");
+        };
+        Ok(dhcp::Outcome {
+            iface: iface.clone(),
+            mac: *mac,
+            lease,
+            stats: Stats::default(),
+            elapsed: Duration::from_millis(1200),
+        })
+    }
+    fn resolve(
+        &mut self,
+        name: &str,
+        servers: &[IpAddr],
+        _search: &[String],
+        _timeout: Duration,
+    ) -> anyhow::Result<IpAddr> {
+        self.calls
+            .push(Call::Resolve(name.into(), servers.to_vec()));
+        self.hosts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ip)| *ip)
+            .ok_or_else(|| anyhow::anyhow!("cannot resolve '{name}'"))
+    }
+    fn write_file(&mut self, path: &str, contents: &str, mode: u32) -> anyhow::Result<()> {
+        self.calls.push(Call::WriteFile(path.into()));
+        self.files.push((path.into(), contents.into(), mode));
         Ok(())
     }
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, _timeout: Duration) -> Result<(), Errno> {

@@ -85,6 +85,32 @@ pub fn read_nics(class_net: &Path) -> Result<Vec<Nic>> {
     Ok(nics.into_iter().map(|(_, nic)| nic).collect())
 }
 
+/// Writes `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees half a file; parents are created.
+pub fn write_file_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.osr-tmp"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)
+        .with_context(|| format!("creating {}", tmp.display()))?;
+    f.write_all(contents)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
 /// Runs the image's shell on the console (our stdin/stdout) and waits for it.
 pub fn run_shell(reason: &str) -> Result<()> {
     if !Path::new(SHELL).exists() {
@@ -137,6 +163,28 @@ impl Sys for Linux {
 
     fn set_hostname(&mut self, name: &str) -> Result<()> {
         nix::unistd::sethostname(name).with_context(|| format!("sethostname({name})"))
+    }
+
+    fn dhcp(
+        &mut self,
+        ifaces: &[(String, Mac)],
+        req: &super::dhcp::Request,
+    ) -> Result<super::dhcp::Outcome> {
+        super::dhcp::obtain(ifaces, req)
+    }
+
+    fn resolve(
+        &mut self,
+        name: &str,
+        servers: &[IpAddr],
+        search: &[String],
+        timeout: Duration,
+    ) -> Result<IpAddr> {
+        crate::dns::resolve(name, servers, search, timeout)
+    }
+
+    fn write_file(&mut self, path: &str, contents: &str, mode: u32) -> Result<()> {
+        write_file_atomic(Path::new(path), contents.as_bytes(), mode)
     }
 
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno> {

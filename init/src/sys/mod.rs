@@ -13,9 +13,11 @@ use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{Nic, SwitchRoot};
 
+pub mod dhcp;
 #[cfg(test)]
 pub mod fake;
 pub mod linux;
+pub mod netdev;
 pub mod netlink;
 
 pub trait Sys {
@@ -37,6 +39,22 @@ pub trait Sys {
         gateway: Option<IpAddr>,
     ) -> anyhow::Result<()>;
     fn set_hostname(&mut self, name: &str) -> anyhow::Result<()>;
+    /// DHCP on every `(iface, mac)` at once (they are up); the first lease wins.
+    fn dhcp(
+        &mut self,
+        ifaces: &[(String, Mac)],
+        req: &dhcp::Request,
+    ) -> anyhow::Result<dhcp::Outcome>;
+    /// An A record for `name` from `servers`, trying the `search` domains.
+    fn resolve(
+        &mut self,
+        name: &str,
+        servers: &[IpAddr],
+        search: &[String],
+        timeout: Duration,
+    ) -> anyhow::Result<IpAddr>;
+    /// Writes a whole file (parent directories created), replacing it atomically.
+    fn write_file(&mut self, path: &str, contents: &str, mode: u32) -> anyhow::Result<()>;
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
     /// Runs the image's shell on the console and waits for it to exit.

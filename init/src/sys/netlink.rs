@@ -15,8 +15,8 @@ use rtnetlink::Handle;
 use tokio::runtime::Runtime;
 
 pub struct Netlink {
-    rt: Runtime,
-    handle: Handle,
+    pub(super) rt: Runtime,
+    pub(super) handle: Handle,
 }
 
 impl Netlink {
