@@ -73,8 +73,9 @@ installkernel() {
     else
         instmods virtio_pci virtio_net e1000 e1000e =drivers/net/ethernet
     fi
-    # the NFS root and the overlay are always needed, whether or not the host has them loaded
-    hostonly='' instmods nfs nfsv3 nfsv4 sunrpc overlay
+    # the NFS root and the overlay are always needed, whether or not the host has them loaded;
+    # bond=, vlan= and bridge= need their drivers (small: about 400 KB together)
+    hostonly='' instmods nfs nfsv3 nfsv4 sunrpc overlay bonding 8021q bridge
 }
 
 # called by dracut

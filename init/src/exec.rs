@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
 use osr_core::dhcp::Lease;
 use osr_core::ip::Mac;
+use osr_core::netdev::Netdev;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{
     describe_nics, root_mount, root_source, select_interface, Action, Addressing, IfaceSelector,
@@ -57,6 +58,7 @@ struct Learned {
     nets: Vec<NetFacts>,
     /// The NFS server and export mounted.
     root: Option<(IpAddr, String)>,
+    netdevs: Vec<Netdev>,
 }
 
 impl Learned {
@@ -101,6 +103,7 @@ fn step_key(action: &Action) -> &'static str {
         Action::LoadModules { devices: true, .. } => "DRIVERS",
         Action::LoadModules { .. } => "MODULES",
         Action::Break(_) => "BREAK",
+        Action::CreateNetdevs(_) => "NETDEVS",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
@@ -118,6 +121,14 @@ fn run_action(
     match action {
         Action::LoadModules { names, devices } => sys.load_modules(names, *devices),
         Action::Break(point) => sys.shell(&format!("rd.break at {point:?}")),
+        Action::CreateNetdevs(devs) => {
+            for dev in devs {
+                sys.create_netdev(dev)?;
+                log::info!("created {}", dev.name());
+            }
+            learned.netdevs = devs.clone();
+            Ok(())
+        }
         Action::ConfigureNetwork(net) => {
             let facts = configure_network(net, sys, record)?;
             learned.nets.push(facts);
@@ -152,7 +163,7 @@ fn run_action(
         Action::HandOverNetwork => {
             let boot = crate::handover::Boot {
                 nets: &learned.nets,
-                netdevs: &[],
+                netdevs: &learned.netdevs,
                 root: learned.root.clone(),
             };
             crate::handover::write(&boot, sys)
@@ -263,7 +274,11 @@ fn configure_static(
     gateway: Option<IpAddr>,
     sys: &mut dyn Sys,
 ) -> Result<NetFacts> {
-    let nics = sys.nics()?;
+    let nics: Vec<_> = sys
+        .nics()?
+        .into_iter()
+        .filter(|n| !net.enslaved.contains(&n.name))
+        .collect();
     let name = match (&net.select, nics.as_slice()) {
         (IfaceSelector::FirstWithCarrier | IfaceSelector::All, [only]) => only.name.clone(),
         (IfaceSelector::FirstWithCarrier | IfaceSelector::All, [_, _, ..]) => {
@@ -317,7 +332,10 @@ fn configure_dhcp(
                 }
                 .into());
             }
-            nics.iter().map(|n| n.name.clone()).collect()
+            nics.iter()
+                .filter(|n| !net.enslaved.contains(&n.name))
+                .map(|n| n.name.clone())
+                .collect()
         }
         sel => vec![select_interface(sel, &nics)?.name.clone()],
     };

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::cmdline::Cmdline;
 use crate::ip::{self, Expected, IpConfig, Mac, Route};
+use crate::netdev::{self, Netdev};
 use crate::root::{self, NfsSpec, RootSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,8 @@ pub struct Config {
     pub bootif: Option<Mac>,
     pub nameservers: Vec<IpAddr>,
     pub routes: Vec<Route>,
+    /// `bond=`, `vlan=`, `bridge=`, in creation order.
+    pub netdevs: Vec<Netdev>,
     pub driver_pre: Vec<String>,
     pub driver_blacklist: Vec<String>,
     /// `<module>.<param>=<value>`, by module name with `-` normalised to `_`.
@@ -175,6 +178,7 @@ impl Config {
                 .filter(|_| c.get("rd.bootif") != Some("0")),
             nameservers: col.all(c, "nameserver", parse_addr),
             routes: col.all(c, "rd.route", ip::parse_route),
+            netdevs: netdevs(&mut col, c),
             driver_pre: col.all(c, "rd.driver.pre", parse_module_list).concat(),
             driver_blacklist: col
                 .all(c, "rd.driver.blacklist", parse_module_list)
@@ -208,6 +212,31 @@ impl Config {
             Err(ConfigErrors(col.errors))
         }
     }
+}
+
+/// Every `bond=`, `vlan=` and `bridge=`, ordered so each device follows the ones it
+/// is built on. A bare `bond` or `bridge` flag takes dracut's default.
+fn netdevs(col: &mut Collector, c: &Cmdline) -> Vec<Netdev> {
+    let mut devs = Vec::new();
+    for arg in &c.args {
+        let (key, value) = (arg.key.as_str(), arg.value.as_deref().unwrap_or(""));
+        let parsed = match key {
+            "bond" => netdev::parse_bond(value).map(Netdev::Bond),
+            "vlan" => netdev::parse_vlan(value).map(Netdev::Vlan),
+            "bridge" => netdev::parse_bridge(value).map(Netdev::Bridge),
+            _ => continue,
+        };
+        if let Some(dev) = col.check(key, value, parsed) {
+            devs.push(dev);
+        }
+    }
+    let names: Vec<String> = devs.iter().map(|d| d.name().to_string()).collect();
+    col.check(
+        "bond/vlan/bridge",
+        &names.join(","),
+        netdev::creation_order(&devs),
+    )
+    .unwrap_or_default()
 }
 
 /// The last of `ro`/`rw` wins, as for the kernel.

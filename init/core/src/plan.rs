@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::config::{BreakPoint, Config};
 use crate::dhcp::Lease;
 use crate::ip::{AutoMethod, IpConfig, Mac, Route, StaticIp};
+use crate::netdev::{self, Netdev};
 use crate::nfs::{nfs_mount, NfsMount, NodeFacts};
 use crate::root::{self, NfsSpec, RootSpec};
 
@@ -50,6 +51,8 @@ pub enum Action {
         devices: bool,
     },
     Break(BreakPoint),
+    /// `bond=`, `vlan=`, `bridge=` devices, in creation order.
+    CreateNetdevs(Vec<Netdev>),
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
@@ -104,6 +107,8 @@ pub struct NetPlan {
     pub hostname: Option<String>,
     /// ip='s `<peer>`: the NFS server when the root names none.
     pub peer: Option<IpAddr>,
+    /// Bond slaves and bridge ports: never candidates for DHCP or an address.
+    pub enslaved: Vec<String>,
     pub carrier_timeout: Duration,
 }
 
@@ -203,14 +208,27 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     };
     let hostname = primary_static(config).and_then(|s| s.hostname.clone());
 
+    let mut names = config.driver_pre.clone();
+    for dev in &config.netdevs {
+        let m = netdev::module_for(dev).to_string();
+        if !names.contains(&m) {
+            names.push(m);
+        }
+    }
     let mut steps = vec![fatal_if(
         false,
         Action::LoadModules {
-            names: config.driver_pre.clone(),
+            names,
             devices: true,
         },
     )];
     push_break(&mut steps, config, BreakPoint::PreNetwork);
+    if !config.netdevs.is_empty() {
+        steps.push(fatal_if(
+            true,
+            Action::CreateNetdevs(config.netdevs.clone()),
+        ));
+    }
     steps.extend(
         nets.into_iter()
             .map(|n| fatal_if(true, Action::ConfigureNetwork(n))),
@@ -468,8 +486,18 @@ fn dhcp_net_plan(
         peerdns: config.peerdns,
         hostname: None,
         peer: None,
+        enslaved: enslaved(config),
         carrier_timeout: bound(config.carrier_timeout),
     }
+}
+
+fn enslaved(config: &Config) -> Vec<String> {
+    config
+        .netdevs
+        .iter()
+        .filter(|d| !matches!(d, Netdev::Vlan(_)))
+        .flat_map(|d| d.lower().iter().cloned())
+        .collect()
 }
 
 fn static_net_plan(config: &Config, s: &StaticIp) -> NetPlan {
@@ -495,6 +523,7 @@ fn static_net_plan(config: &Config, s: &StaticIp) -> NetPlan {
         peerdns: config.peerdns,
         hostname: s.hostname.clone(),
         peer: s.peer,
+        enslaved: enslaved(config),
         carrier_timeout: config
             .timeout
             .map_or(config.carrier_timeout, |t| t.min(config.carrier_timeout)),
@@ -590,6 +619,25 @@ impl fmt::Display for Action {
                 Ok(())
             }
             Action::Break(point) => write!(f, "break: emergency shell at {point:?}"),
+            Action::CreateNetdevs(devs) => {
+                write!(f, "create")?;
+                for d in devs {
+                    match d {
+                        Netdev::Bond(b) => {
+                            let opts: Vec<String> =
+                                b.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                            write!(f, " bond {} slaves={} options={}", b.name, b.slaves.join(","), opts.join(","))?;
+                            if let Some(mtu) = b.mtu {
+                                write!(f, " mtu={mtu}")?;
+                            }
+                        }
+                        Netdev::Vlan(v) => write!(f, " vlan {} parent={} id={}", v.name, v.parent, v.id)?,
+                        Netdev::Bridge(b) => write!(f, " bridge {} ports={}", b.name, b.ports.join(","))?,
+                    }
+                    write!(f, ";")?;
+                }
+                Ok(())
+            }
             Action::ConfigureNetwork(n) => {
                 write!(f, "network iface={}", n.select)?;
                 match &n.addressing {
@@ -752,6 +800,7 @@ mod tests {
                     Action::LoadModules { devices: true, .. } => "drivers",
                     Action::LoadModules { .. } => "fs-modules",
                     Action::Break(_) => "break",
+                    Action::CreateNetdevs(_) => "netdevs",
                     Action::ConfigureNetwork(_) => "network",
                     Action::SetHostname(_) => "hostname",
                     Action::MountNfsRoot { .. } => "mount",
@@ -1103,5 +1152,43 @@ mod tests {
         assert!(p
             .to_string()
             .contains("mount filer.example:/x on /sysroot (server resolved at boot)"));
+    }
+
+    #[test]
+    fn vlan_on_bond_is_created_before_the_network() {
+        let p = plan_for(
+            "vlan=bond0.100:bond0 bond=bond0:eth0,eth1:mode=active-backup,miimon=100 ip=bond0.100:dhcp root=nfs4:10.78.0.1:/export/rootfs",
+        )
+        .unwrap();
+        let text = p.to_string();
+        assert!(
+            text.contains("load modules for every device's modalias names=bonding,8021q"),
+            "{text}"
+        );
+        assert!(
+            text.contains("create bond bond0 slaves=eth0,eth1 options=mode=active-backup,miimon=100; vlan bond0.100 parent=bond0 id=100;"),
+            "{text}"
+        );
+        let create = text.find("create bond").unwrap();
+        let net = text.find("network iface=bond0.100 dhcp").unwrap();
+        assert!(create < net, "{text}");
+        assert_eq!(
+            net_of(&p).enslaved,
+            vec!["eth0".to_string(), "eth1".to_string()]
+        );
+    }
+
+    #[test]
+    fn netdev_errors_name_the_parameter() {
+        let err = Config::from_cmdline(&Cmdline::parse(
+            "vlan=eth0.5000:eth0 bond=bond0:eth0:nosuchopt=1",
+        ))
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("vlan=\"eth0.5000:eth0\""), "{text}");
+        assert!(text.contains("bond=\"bond0:eth0:nosuchopt=1\""), "{text}");
+        let err =
+            Config::from_cmdline(&Cmdline::parse("bond=bond0:eth0 bridge=br0:eth0")).unwrap_err();
+        assert!(err.to_string().contains("bond/vlan/bridge"), "{err}");
     }
 }

@@ -420,3 +420,32 @@ fn server_names_are_resolved_through_dhcp_and_cmdline_nameservers() {
         .actions()
         .contains(&Call::Resolve("nowhere".into(), vec![ip("10.0.0.53")])));
 }
+
+#[test]
+fn dhcp_over_a_vlan_on_a_bond_skips_the_slaves() {
+    let mut sys = two_nics();
+    sys.nics[0].carrier = true;
+    sys.lease = Some(lease());
+    let (res, _) = run(
+        "bond=bond0:eth0,eth1:mode=active-backup vlan=bond0.100:bond0 ip=dhcp root=nfs4:10.78.0.1:/export/rootfs",
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let bond = pos(&Call::CreateNetdev("bond0".into()));
+    let vlan = pos(&Call::CreateNetdev("bond0.100".into()));
+    let dhcp = pos(&Call::Dhcp(vec!["bond0".into(), "bond0.100".into()]));
+    assert!(bond < vlan && vlan < dhcp, "{actions:#?}");
+    assert!(
+        matches!(&actions[0], Call::LoadModules(m, true) if m == &["bonding".to_string(), "8021q".to_string()])
+    );
+}

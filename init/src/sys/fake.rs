@@ -17,6 +17,7 @@ use super::{dhcp, Sys};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     LoadModules(Vec<String>, bool),
+    CreateNetdev(String),
     Rename(String, String),
     LinkUp(String, Option<u32>, Option<Mac>),
     AddAddress(String, IpAddr, u8),
@@ -91,6 +92,22 @@ impl Sys for FakeSys {
     }
     fn nics(&mut self) -> anyhow::Result<Vec<Nic>> {
         Ok(self.nics.clone())
+    }
+    fn create_netdev(&mut self, dev: &osr_core::netdev::Netdev) -> anyhow::Result<()> {
+        self.calls.push(Call::CreateNetdev(dev.name().into()));
+        if let Some(first) = dev.lower().first() {
+            let mac = self
+                .nics
+                .iter()
+                .find(|n| &n.name == first)
+                .and_then(|n| n.mac);
+            self.nics.push(Nic {
+                name: dev.name().into(),
+                mac,
+                carrier: true,
+            });
+        }
+        Ok(())
     }
     fn rename_link(&mut self, from: &str, to: &str) -> anyhow::Result<()> {
         self.calls.push(Call::Rename(from.into(), to.into()));

@@ -135,6 +135,11 @@ impl Sys for Linux {
         read_nics(Path::new(SYS_CLASS_NET))
     }
 
+    fn create_netdev(&mut self, dev: &osr_core::netdev::Netdev) -> Result<()> {
+        let nl = self.netlink()?;
+        super::netdev::create(nl, Path::new("/sys"), dev)
+    }
+
     fn rename_link(&mut self, from: &str, to: &str) -> Result<()> {
         self.netlink()?.rename(from, to)
     }

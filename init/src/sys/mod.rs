@@ -25,6 +25,8 @@ pub trait Sys {
     fn load_modules(&mut self, names: &[String], devices: bool) -> anyhow::Result<()>;
     /// Network interfaces other than loopback, in index order.
     fn nics(&mut self) -> anyhow::Result<Vec<Nic>>;
+    /// Creates a bond, VLAN or bridge over existing interfaces and brings it up.
+    fn create_netdev(&mut self, dev: &osr_core::netdev::Netdev) -> anyhow::Result<()>;
     fn rename_link(&mut self, from: &str, to: &str) -> anyhow::Result<()>;
     /// Sets MTU and MAC when given, then brings the link up.
     fn link_up(&mut self, name: &str, mtu: Option<u32>, mac: Option<Mac>) -> anyhow::Result<()>;

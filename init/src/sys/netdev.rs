@@ -22,7 +22,6 @@ use super::netlink::Netlink;
 
 /// Creates `dev` (its lower interfaces must exist), enslaves its slaves or ports and
 /// brings everything up. `sysfs` is where sysfs is mounted (`/sys`).
-#[allow(dead_code)] // Wired in by the executor's create_netdev step.
 pub fn create(nl: &Netlink, sysfs: &Path, dev: &Netdev) -> Result<()> {
     let class_net = sysfs.join("class/net");
     let res = match dev {
