@@ -195,6 +195,7 @@ nt_check() { # DESC CMD...: one assertion
 
 nt_quiet() { "$@" >/dev/null 2>&1; } # CMD...: for nt_check, without CMD's output
 nt_not() { ! "$@"; }                  # CMD...: for nt_check, CMD must fail
+nt_between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; } # N LO HI (integers)
 
 nt_fail() { # DESC: an assertion that failed (with the reason in DESC)
     NT_CHECKS=$((NT_CHECKS + 1))
