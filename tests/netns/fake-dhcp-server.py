@@ -2,6 +2,7 @@
 """A small DHCPv4 server for the netns tests (python3 stdlib only).
 
 usage: fake-dhcp-server.py --iface IF --addr A.B.C.D --mode MODE --log FILE [--ready FILE]
+                           [--variants NAME,...]
 
 Listens on UDP 0.0.0.0:67 bound to IF (SO_BINDTODEVICE), logs every request it receives and
 answers by broadcast to 255.255.255.255:68 according to MODE:
@@ -9,7 +10,8 @@ answers by broadcast to 255.255.255.255:68 according to MODE:
   silent     never answers (a server that is down: the client's timeout and retransmissions)
   nak-first  OFFERs NAK_ADDR1; NAKs the first REQUEST; from then on OFFERs and ACKs NAK_ADDR2
   rogue      answers every DISCOVER and REQUEST at once with broken replies, each of which a
-             client must ignore (see ROGUE_VARIANTS); never sends a valid reply
+             client must ignore (see ROGUE_VARIANTS, or only those --variants names); never
+             sends a valid reply
 
 --addr is this server's address (its server identifier, option 54).
 
@@ -177,6 +179,8 @@ class Server:
         mtype = OFFER if req.type == DISCOVER else ACK
         kind = TYPES[mtype]
         for name, yi in ROGUE_VARIANTS:
+            if self.a.variants and name not in self.a.variants:
+                continue
             if req.type == REQUEST and req.req_addr():
                 yi_use = req.req_addr()  # a rogue ACK for what the client asked
             else:
@@ -210,7 +214,7 @@ class Server:
             else:
                 raise AssertionError(name)
             self.send(req, kind, name, yi_use, pkt)
-        if req.type == REQUEST:
+        if req.type == REQUEST and not self.a.variants:
             # NAKs that are not for this client's transaction
             nak = opt(53, bytes([NAK])) + opt(54, ip2b(self.addr)) + b"\xff"
             self.send(req, "NAK", "nak-wrong-xid", "0.0.0.0",
@@ -246,7 +250,13 @@ def main():
     p.add_argument("--mode", required=True, choices=["silent", "nak-first", "rogue"])
     p.add_argument("--log", required=True)
     p.add_argument("--ready")
+    p.add_argument("--variants", help="rogue: only these variants (comma separated)")
     a = p.parse_args()
+    names = [n for n, _ in ROGUE_VARIANTS]
+    a.variants = a.variants.split(",") if a.variants else []
+    for v in a.variants:
+        if v not in names:
+            p.error("unknown variant %r (variants: %s)" % (v, ", ".join(names)))
     try:
         Server(a).run()
     except KeyboardInterrupt:

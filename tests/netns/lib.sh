@@ -9,7 +9,7 @@
 #   nt_stop PGID            stop one of them (TERM, then KILL after 3 s)
 #   nt_dnsmasq NS IF LOG ARGS...   dnsmasq on IF only (foreground, no conf file, no DNS,
 #                           pid and lease files in NT_TMP), waits until it listens on 67
-#   nt_fake NS IF ADDR MODE LOG     fake-dhcp-server.py, waits until it listens
+#   nt_fake NS IF ADDR MODE LOG [ARGS...]  fake-dhcp-server.py, waits until it listens
 #   nt_dhcp NS OUT ERR ARGS...      osr-init dhcp ARGS in NS; NT_RC, NT_MS (wall time)
 #   nt_check DESC CMD...    one assertion: CMD's status; prints "ok" or "not ok"
 #                           (nt_check DESC nt_quiet CMD...: CMD's output discarded)
@@ -154,11 +154,12 @@ nt_dnsmasq() { # NS IF LOG ARGS...: DHCP only, on IF only; NT_DNSMASQ_PID
 }
 
 NT_FAKE_PID=""
-nt_fake() { # NS IF ADDR MODE LOG: fake-dhcp-server.py (its events in LOG); NT_FAKE_PID
+nt_fake() { # NS IF ADDR MODE LOG [ARGS...]: fake-dhcp-server.py (its events in LOG); NT_FAKE_PID
     local ns=$1 ifc=$2 addr=$3 mode=$4 log=$5
+    shift 5
     : >"$log"
     nt_start "$log.stderr" ip netns exec "$ns" "$NT_PY" "$NT_DIR/fake-dhcp-server.py" \
-        --iface "$ifc" --addr "$addr" --mode "$mode" --log "$log"
+        --iface "$ifc" --addr "$addr" --mode "$mode" --log "$log" "$@"
     # shellcheck disable=SC2034  # (for the tests)
     NT_FAKE_PID=$NT_PID
     nt_wait_udp67 "$ns" "$NT_PID" "fake-dhcp-server.py" "$log.stderr"
