@@ -360,7 +360,7 @@ mod tests {
     fn bond_vlan_bridge(sysfs: &Path) -> String {
         let class_net = sysfs.join("class/net");
         let nl = Netlink::new().unwrap();
-        for name in ["d0", "d1", "d2", "d3"] {
+        for name in ["d0", "d1", "d2", "d3", "d4", "d5"] {
             add_lower(&nl, name);
         }
         let mut report = String::new();
@@ -377,12 +377,23 @@ mod tests {
             }
         }
 
-        // Given top down: creation_order puts the bond first.
-        let vlan_on_bond = Netdev::Vlan(parse_vlan("bond0.5:bond0").unwrap());
-        let bond = Netdev::Bond(
-            parse_bond("bond0:d0,d1:mode=active-backup,miimon=100,primary=d1:1400").unwrap(),
-        );
-        match create_all(&nl, sysfs, &[vlan_on_bond, bond]) {
+        // A bridge over a VLAN over a bond, given top down: creation_order puts the
+        // bond first. The second bond's ARP targets must not be added twice when
+        // create runs again (the driver refuses a target already present).
+        let args = [
+            Netdev::Bridge(parse_bridge("br1:bond0.5").unwrap()),
+            Netdev::Vlan(parse_vlan("bond0.5:bond0").unwrap()),
+            Netdev::Bond(
+                parse_bond("bond0:d0,d1:mode=active-backup,miimon=100,primary=d1:1400").unwrap(),
+            ),
+            Netdev::Bond(
+                parse_bond(
+                    "bond1:d4,d5:mode=1,arp_interval=200,arp_ip_target=10.0.0.1;10.0.0.2,arp_validate=all",
+                )
+                .unwrap(),
+            ),
+        ];
+        match create_all(&nl, sysfs, &args) {
             Some(skip) => report.push_str(&skip),
             None => {
                 assert_eq!(master(&class_net, "d0"), "bond0");
@@ -393,6 +404,15 @@ mod tests {
                 assert_eq!(read(&class_net, "bond0/mtu"), "1400");
                 assert!(is_up(&class_net, "bond0"));
                 check_vlan(&class_net, "bond0.5", "bond0", 5);
+                assert_eq!(master(&class_net, "bond0.5"), "br1");
+                assert!(is_up(&class_net, "br1"));
+                assert_eq!(master(&class_net, "d5"), "bond1");
+                assert_eq!(
+                    read(&class_net, "bond1/bonding/arp_ip_target"),
+                    "10.0.0.1 10.0.0.2"
+                );
+                assert_eq!(read(&class_net, "bond1/bonding/arp_validate"), "all 3");
+                assert_eq!(read(&class_net, "bond1/bonding/arp_interval"), "200");
                 return report;
             }
         }
