@@ -1,7 +1,8 @@
 # osr-rs: build, install and test.
 #   make            build target/x86_64-unknown-linux-musl/release/osr-init (static)
 #   make install    DESTDIR=... : /usr/sbin/osr-init + /usr/lib/dracut/modules.d/95osr-rs/
-#   make test       the whole suite: host setup, cargo test, clippy, fmt, qemu boot scenarios
+#   make test       the whole suite: host setup, cargo test, clippy, fmt, netns DHCP tests,
+#                   qemu boot scenarios
 #   make demo       boot one diskless node in qemu and show its console
 TARGET      := x86_64-unknown-linux-musl
 CARGO       ?= cargo
@@ -10,7 +11,7 @@ DESTDIR     ?=
 SBINDIR     := /usr/sbin
 DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
 
-.PHONY: all build install uninstall test setup unit clippy fmt-check scenarios demo clean
+.PHONY: all build install uninstall test setup unit clippy fmt-check netns-tests scenarios demo clean
 
 all: build
 
@@ -37,6 +38,10 @@ clippy:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# the DHCP client against dnsmasq and a rogue server in network namespaces (builds first)
+netns-tests:
+	tests/netns/run
+
 scenarios:
 	qemu/run-scenarios
 
@@ -46,6 +51,7 @@ test:
 	$(CARGO) test --workspace
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
+	tests/netns/run
 	qemu/run-scenarios
 
 demo:
