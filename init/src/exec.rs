@@ -56,8 +56,9 @@ impl Record {
 struct Learned {
     /// One per configured network, in plan order.
     nets: Vec<NetFacts>,
-    /// The NFS server and export mounted.
+    /// The NFS server and export mounted, and the interface it is reached over.
     root: Option<(IpAddr, String)>,
+    root_iface: Option<String>,
     netdevs: Vec<Netdev>,
 }
 
@@ -150,6 +151,7 @@ fn run_action(
         },
         Action::MountNfsRoot { root, retry } => {
             let mount = finish_root(root, learned, sys)?;
+            learned.root_iface = learned.root_net(root).map(|n| n.iface.clone());
             record.set("ROOT_SOURCE", &mount.source);
             record.set("NFS_SERVER", mount.server);
             record.set("NFS_PATH", &mount.path);
@@ -161,8 +163,14 @@ fn run_action(
             Ok(())
         }
         Action::HandOverNetwork => {
+            // One interface's files: the resolver and lease files are single paths.
+            let net = learned
+                .nets
+                .iter()
+                .find(|n| Some(&n.iface) == learned.root_iface.as_ref())
+                .or(learned.nets.first());
             let boot = crate::handover::Boot {
-                nets: &learned.nets,
+                net,
                 netdevs: &learned.netdevs,
                 root: learned.root.clone(),
             };
@@ -298,6 +306,7 @@ fn configure_static(
         address: Some(address),
         prefix,
         gateway,
+        mtu: net.mtu,
         peer: net.peer,
         hostname: net.hostname.clone(),
         dns: net.dns.clone(),
@@ -396,6 +405,7 @@ fn configure_dhcp(
         address: Some(IpAddr::V4(lease.address)),
         prefix: lease.prefix,
         gateway: lease.router.map(IpAddr::V4),
+        mtu: net.mtu.or(lease.mtu.map(u32::from)),
         peer: net.peer,
         hostname: net.hostname.clone().or_else(|| lease.hostname.clone()),
         dns,

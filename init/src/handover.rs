@@ -12,7 +12,8 @@ use crate::sys::Sys;
 
 /// What the boot learned that the hand-over needs.
 pub struct Boot<'a> {
-    pub nets: &'a [NetFacts],
+    /// The network the root is reached over.
+    pub net: Option<&'a NetFacts>,
     pub netdevs: &'a [Netdev],
     /// The NFS server and export mounted.
     pub root: Option<(IpAddr, String)>,
@@ -21,9 +22,17 @@ pub struct Boot<'a> {
 pub fn write(boot: &Boot<'_>, sys: &mut dyn Sys) -> Result<()> {
     let uptime = sys.now().as_secs();
     let mut failures = Vec::new();
-    for net in boot.nets {
-        let Some(address) = net.address else { continue };
-        let state = link_state(boot, net, address, uptime);
+    let Some((net, address)) = boot.net.and_then(|n| n.address.map(|a| (n, a))) else {
+        log::info!("hand-over: no configured network to hand over");
+        return Ok(());
+    };
+    {
+        let mut state = link_state(boot, net, address, uptime);
+        for name in stack(&net.iface, boot.netdevs) {
+            if let Some(index) = sys.ifindex(&name) {
+                state.ifindexes.push((name, index));
+            }
+        }
         let out = files(&state);
         for note in &out.notes {
             log::warn!("hand-over: {}: {note}", net.iface);
@@ -42,6 +51,23 @@ pub fn write(boot: &Boot<'_>, sys: &mut dyn Sys) -> Result<()> {
     }
 }
 
+/// `iface` and every interface under it (slaves, parents, ports), for their ifindexes.
+fn stack(iface: &str, netdevs: &[Netdev]) -> Vec<String> {
+    let mut out = vec![iface.to_string()];
+    let mut i = 0;
+    while let Some(name) = out.get(i).cloned() {
+        if let Some(dev) = netdevs.iter().find(|d| d.name() == name) {
+            for lower in dev.lower() {
+                if !out.contains(lower) {
+                    out.push(lower.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 fn link_state(boot: &Boot<'_>, net: &NetFacts, address: IpAddr, uptime: u64) -> LinkState {
     let lease = net.lease.as_ref();
     LinkState {
@@ -54,7 +80,7 @@ fn link_state(boot: &Boot<'_>, net: &NetFacts, address: IpAddr, uptime: u64) -> 
         search: net.search.clone(),
         domain: lease.and_then(|l| l.domain.clone()),
         hostname: net.hostname.clone(),
-        mtu: lease.and_then(|l| l.mtu).map(u32::from),
+        mtu: net.mtu,
         lease: lease.map(|l| LeaseInfo {
             lease: l.clone(),
             obtained_uptime_secs: uptime,

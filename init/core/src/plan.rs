@@ -133,6 +133,7 @@ pub struct NetFacts {
     pub address: Option<IpAddr>,
     pub prefix: u8,
     pub gateway: Option<IpAddr>,
+    pub mtu: Option<u32>,
     pub peer: Option<IpAddr>,
     pub hostname: Option<String>,
     pub dns: Vec<IpAddr>,

@@ -58,6 +58,7 @@ fn static_boot_calls_in_order() {
             Call::Mount("10.0.2.2:/export/rootfs".into(), "/sysroot".into()),
             Call::WriteFile("/run/systemd/network/10-osr-eth0.network".into()),
             Call::WriteFile("/run/NetworkManager/system-connections/osr-eth0.nmconnection".into()),
+            Call::WriteFile("/run/NetworkManager/devices/2".into()),
             Call::WriteFile("/run/net-eth0.conf".into()),
             Call::WriteFile("/run/initramfs/resolv.conf".into()),
             Call::SwitchRoot("/sysroot".into()),

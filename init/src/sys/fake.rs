@@ -120,6 +120,10 @@ impl Sys for FakeSys {
         self.calls.push(Call::LinkUp(name.into(), mtu, mac));
         Ok(())
     }
+    fn ifindex(&mut self, name: &str) -> Option<u32> {
+        let i = self.nics.iter().position(|n| n.name == name)?;
+        u32::try_from(i + 2).ok()
+    }
     fn carrier(&mut self, name: &str) -> bool {
         let up = self
             .calls

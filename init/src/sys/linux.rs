@@ -148,6 +148,11 @@ impl Sys for Linux {
         self.netlink()?.link_up(name, mtu, mac)
     }
 
+    fn ifindex(&mut self, name: &str) -> Option<u32> {
+        let path = Path::new(SYS_CLASS_NET).join(name).join("ifindex");
+        std::fs::read_to_string(path).ok()?.trim().parse().ok()
+    }
+
     fn carrier(&mut self, name: &str) -> bool {
         let path = Path::new(SYS_CLASS_NET).join(name).join("carrier");
         std::fs::read_to_string(path).is_ok_and(|s| s.trim() == "1")

@@ -31,6 +31,8 @@ pub trait Sys {
     /// Sets MTU and MAC when given, then brings the link up.
     fn link_up(&mut self, name: &str, mtu: Option<u32>, mac: Option<Mac>) -> anyhow::Result<()>;
     fn carrier(&mut self, name: &str) -> bool;
+    /// The interface's index, for the files keyed by it.
+    fn ifindex(&mut self, name: &str) -> Option<u32>;
     /// Adds an address; an address already present is success.
     fn add_address(&mut self, iface: &str, addr: IpAddr, prefix: u8) -> anyhow::Result<()>;
     /// Adds a route (`dest` `None` = default route); an existing route is success.
