@@ -425,7 +425,11 @@ impl Client {
         if header.get(2) != Some(&6) || header.get(28..34) != Some(&self.cfg.mac.0[..]) {
             return Err(Reject::Chaddr);
         }
+        // dhcproto stops quietly at a broken option and keeps what came before it;
+        // a reply that is not well formed to its end is not trusted at all.
+        check_options(packet)?;
         let msg = Message::from_bytes(packet).map_err(|e| Reject::Malformed(e.to_string()))?;
+        let has_lease_time = msg.opts().get(OptionCode::AddressLeaseTime).is_some();
         let kind = msg.opts().msg_type();
         let server = match msg.opts().get(OptionCode::ServerIdentifier) {
             Some(DhcpOption::ServerIdentifier(s)) => Some(*s),
@@ -440,6 +444,9 @@ impl Client {
                 let Some(server) = server else {
                     return Err(Reject::BadOffer("no server identifier, option 54".into()));
                 };
+                if !has_lease_time {
+                    return Err(Reject::BadOffer("no lease time, option 51".into()));
+                }
                 self.stats.offers += 1;
                 log::debug!("dhcp: OFFER of {address} from {server}");
                 let offer = Offer { address, server };
@@ -457,6 +464,11 @@ impl Client {
                         got: s,
                         want: offer.server,
                     });
+                }
+                if !has_lease_time {
+                    return Err(Reject::Malformed(
+                        "ACK without a lease time (option 51)".into(),
+                    ));
                 }
                 let server = offer.server;
                 let lease = lease_from(&msg, server);
@@ -547,6 +559,33 @@ impl State {
             State::Requesting { .. } => "REQUESTING",
             State::Bound(_) => "BOUND",
             State::Failed(_) => "FAILED",
+        }
+    }
+}
+
+/// The magic cookie, then options that each fit in the packet, up to an END.
+fn check_options(packet: &[u8]) -> Result<(), Reject> {
+    const COOKIE: [u8; 4] = [99, 130, 83, 99];
+    if packet.get(236..240) != Some(&COOKIE[..]) {
+        return Err(Reject::Malformed("no DHCP magic cookie".into()));
+    }
+    let mut i = 240;
+    loop {
+        match packet.get(i) {
+            None => return Err(Reject::Malformed("options end without END (255)".into())),
+            Some(255) => return Ok(()),
+            Some(0) => i += 1,
+            Some(code) => {
+                let len = packet.get(i + 1).map(|l| usize::from(*l));
+                match len {
+                    Some(len) if i + 2 + len <= packet.len() => i += 2 + len,
+                    _ => {
+                        return Err(Reject::Malformed(format!(
+                            "option {code} runs past the end of the packet"
+                        )))
+                    }
+                }
+            }
         }
     }
 }

@@ -39,6 +39,7 @@ fn reply(req: &Message, kind: MessageType, extra: Vec<DhcpOption>) -> Vec<u8> {
         .set_siaddr(Ipv4Addr::new(10, 66, 0, 2));
     m.opts_mut().insert(DhcpOption::MessageType(kind));
     m.opts_mut().insert(DhcpOption::ServerIdentifier(SERVER));
+    m.opts_mut().insert(DhcpOption::AddressLeaseTime(600));
     for o in extra {
         m.opts_mut().insert(o);
     }
@@ -395,13 +396,27 @@ fn rogue_replies_are_ignored() {
     let mut overrun = good.clone();
     overrun.truncate(overrun.len() - 1);
     overrun.extend_from_slice(&[12, 200, b'x']);
-    // dhcproto stops at an overrunning option; what came before it still counts.
-    let _ = c.clone().receive(&overrun, secs(1));
+    assert!(matches!(
+        c.clone().receive(&overrun, secs(1)),
+        Err(Reject::Malformed(_))
+    ));
+    let mut cut = good.clone();
+    cut.truncate(246);
+    assert!(matches!(
+        c.clone().receive(&cut, secs(1)),
+        Err(Reject::Malformed(_))
+    ));
     let mut garbage = good[..240].to_vec();
     garbage.extend((0..1500u32).map(|i| u8::try_from(i * 7 % 251).unwrap()));
     let _ = c.clone().receive(&garbage, secs(1));
     let no_cookie = &good[..236];
     assert!(c.clone().receive(no_cookie, secs(1)).is_err());
+    let mut zero_cookie = good.clone();
+    zero_cookie[236..240].copy_from_slice(&[0, 0, 0, 0]);
+    assert!(matches!(
+        c.clone().receive(&zero_cookie, secs(1)),
+        Err(Reject::Malformed(_))
+    ));
 
     // Still selecting: the real OFFER is taken.
     assert!(matches!(c.poll(secs(1)), Poll::WaitUntil(_)));
@@ -489,4 +504,26 @@ fn a_huge_hlen_does_not_panic() {
     let mut bad = reply(&d, MessageType::Offer, vec![]);
     bad[2] = 200;
     assert_eq!(c.receive(&bad, secs(0)), Err(Reject::Chaddr));
+}
+
+#[test]
+fn offers_and_acks_without_a_lease_time_are_refused() {
+    let mut c = client(60, 1);
+    let d = sent(c.poll(secs(0)));
+    let mut m = Message::from_bytes(&reply(&d, MessageType::Offer, vec![])).unwrap();
+    m.opts_mut().remove(OptionCode::AddressLeaseTime);
+    assert!(matches!(
+        c.receive(&m.to_vec().unwrap(), secs(0)),
+        Err(Reject::BadOffer(_))
+    ));
+    c.receive(&reply(&d, MessageType::Offer, vec![]), secs(0))
+        .unwrap();
+    let r = sent(c.poll(secs(0)));
+    let mut m = Message::from_bytes(&reply(&r, MessageType::Ack, vec![])).unwrap();
+    m.opts_mut().remove(OptionCode::AddressLeaseTime);
+    assert!(c.receive(&m.to_vec().unwrap(), secs(0)).is_err());
+    assert!(
+        matches!(c.poll(secs(0)), Poll::WaitUntil(_)),
+        "still waiting for a proper ACK"
+    );
 }
