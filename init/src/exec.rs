@@ -21,6 +21,7 @@ use osr_core::plan::{
     describe_nics, root_mount, root_source, select_interface, Action, Addressing, IfaceSelector,
     NetFacts, NetPlan, OnError, Plan, RootPlan, SelectError, ServerRef, NEW_ROOT,
 };
+use osr_core::{overlay, rootovl};
 
 use crate::sys::{dhcp, Sys};
 
@@ -108,6 +109,9 @@ fn step_key(action: &Action) -> &'static str {
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
+        Action::MountOverlay(_) => "OVERLAY",
+        Action::ApplyRootovl(_) => "ROOTOVL",
+        Action::Warn(_) => "WARN",
         Action::HandOverNetwork => "HANDOVER",
         Action::SwitchRoot(_) => "SWITCH_ROOT",
     }
@@ -149,7 +153,11 @@ fn run_action(
                 Ok(())
             }
         },
-        Action::MountNfsRoot { root, retry } => {
+        Action::MountNfsRoot {
+            root,
+            retry,
+            target,
+        } => {
             let mount = finish_root(root, learned, sys)?;
             learned.root_iface = learned.root_net(root).map(|n| n.iface.clone());
             record.set("ROOT_SOURCE", &mount.source);
@@ -158,8 +166,21 @@ fn run_action(
             record.set("ROOT_FSTYPE", mount.fstype);
             let ro = if mount.read_only { "ro" } else { "rw" };
             record.set("ROOT_OPTIONS", format!("{ro},{}", mount.data));
-            mount_with_retry(&mount, *retry, sys)?;
+            mount_with_retry(&mount, *retry, target, sys)?;
             learned.root = Some((mount.server, mount.path.clone()));
+            Ok(())
+        }
+        Action::MountOverlay(spec) => {
+            mount_overlay(spec, sys)?;
+            record.set("OVERLAY", "tmpfs");
+            record.set("OVERLAY_SIZE", &spec.size);
+            record.set("OVERLAY_LOWER", overlay::LOWER);
+            record.set("OVERLAY_UPPER", format!("{}/upper", overlay::COW));
+            Ok(())
+        }
+        Action::ApplyRootovl(names) => apply_rootovl(names, learned, sys, record),
+        Action::Warn(text) => {
+            log::warn!("{text}");
             Ok(())
         }
         Action::HandOverNetwork => {
@@ -532,7 +553,62 @@ pub fn nfs_error(e: Errno) -> (&'static str, bool) {
     }
 }
 
-fn mount_with_retry(m: &NfsMount, budget: Duration, sys: &mut dyn Sys) -> Result<()> {
+/// The tmpfs, its upper and work directories, the overlay on the new root, and the
+/// legacy /live binds (best effort: the root works without them).
+fn mount_overlay(spec: &overlay::OverlaySpec, sys: &mut dyn Sys) -> Result<()> {
+    sys.mount(&overlay::tmpfs_mount(spec))
+        .context("mounting the tmpfs for the overlay's upper layer")?;
+    for dir in overlay::cow_dirs() {
+        sys.make_dir(&dir)?;
+    }
+    sys.mount(&overlay::overlay_mount(NEW_ROOT))
+        .context("mounting the overlay root")?;
+    for bind in overlay::legacy_binds(NEW_ROOT) {
+        if let Err(e) = sys.mount(&bind) {
+            log::warn!(
+                "overlay: {} not visible at {}: {e:#}",
+                bind.source,
+                bind.target
+            );
+        }
+    }
+    log::info!(
+        "overlay root on {NEW_ROOT}: writes go to a tmpfs of size {} (df /live/cow)",
+        spec.size
+    );
+    Ok(())
+}
+
+/// The per-host trees, in legacy order; `%h` is the hostname, `%n` the node id.
+fn apply_rootovl(
+    names: &[String],
+    learned: &Learned,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+) -> Result<()> {
+    let hostname = learned.nets.iter().find_map(|n| n.hostname.clone());
+    let mut expanded = Vec::new();
+    for name in names {
+        match rootovl::expand(name, hostname.as_deref(), None) {
+            Ok(n) => expanded.push(n),
+            Err(e) => log::warn!("rootovlcfg: {e}; skipping '{name}'"),
+        }
+    }
+    let report = sys.apply_rootovl(NEW_ROOT, &expanded)?;
+    record.set("ROOTOVL_APPLIED", report.applied.join(" "));
+    record.set("ROOTOVL_MISSING", report.missing.join(" "));
+    record.set("ROOTOVL_REFUSED", report.refused.len());
+    for m in &report.missing {
+        log::warn!("rootovlcfg: no tree /etc/rootovl/{m} in the root; skipped");
+    }
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        bail!("rootovl: {}", report.errors.join("; "))
+    }
+}
+
+fn mount_with_retry(m: &NfsMount, budget: Duration, target: &str, sys: &mut dyn Sys) -> Result<()> {
     let start = sys.now();
     let deadline = start + budget;
     let mut delay = MOUNT_BACKOFF_START;
@@ -541,18 +617,18 @@ fn mount_with_retry(m: &NfsMount, budget: Duration, sys: &mut dyn Sys) -> Result
     for attempt in 1.. {
         let ro = if m.read_only { "ro" } else { "rw" };
         log::info!(
-            "mount attempt {attempt}: {} on {NEW_ROOT} type {} ({ro},{})",
+            "mount attempt {attempt}: {} on {target} type {} ({ro},{})",
             m.source,
             m.fstype,
             m.data
         );
-        let err = match sys.mount_nfs(&m, NEW_ROOT, MOUNT_ATTEMPT_TIMEOUT) {
+        let err = match sys.mount_nfs(&m, target, MOUNT_ATTEMPT_TIMEOUT) {
             Ok(()) => {
-                log::info!("mounted {} on {NEW_ROOT} (attempt {attempt})", m.source);
+                log::info!("mounted {} on {target} (attempt {attempt})", m.source);
                 return Ok(());
             }
             Err(Errno::EBUSY) => {
-                log::info!("{NEW_ROOT} is already mounted: keeping it");
+                log::info!("{target} is already mounted: keeping it");
                 return Ok(());
             }
             Err(Errno::EPROTONOSUPPORT) if fallbacks.len() > 0 => {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::cmdline::Cmdline;
 use crate::ip::{self, Expected, IpConfig, Mac, Route};
 use crate::netdev::{self, Netdev};
+use crate::overlay::{self, OverlaySpec};
 use crate::root::{self, NfsSpec, RootSpec};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +77,10 @@ pub struct Config {
     pub rootflags: Vec<String>,
     pub rootfstype: Option<String>,
     pub rw: bool,
+    /// `rootovl`, `rd.overlay[=...]`, `rd.live.overlay.overlayfs`.
+    pub overlay: Option<OverlaySpec>,
+    /// `rootovlcfg=` names (comma or space separated, repeatable), in order given.
+    pub rootovlcfg: Vec<String>,
     pub init: Option<String>,
     pub init_args: Vec<String>,
     pub ip: Vec<IpConfig>,
@@ -169,6 +174,13 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string),
             rw: rw_flag(c),
+            overlay: overlay_spec(&mut col, c),
+            rootovlcfg: c
+                .all("rootovlcfg")
+                .flat_map(|v| v.split([',', ' ']))
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect(),
             init: col.last(c, "init", parse_init),
             init_args: c.init_args.clone(),
             ip: col.all(c, "ip", ip::parse_ip),
@@ -237,6 +249,21 @@ fn netdevs(col: &mut Collector, c: &Cmdline) -> Vec<Netdev> {
         netdev::creation_order(&devs),
     )
     .unwrap_or_default()
+}
+
+/// `rd.overlay` decides when given; else `rootovl` or `rd.live.overlay.overlayfs`
+/// ask for the default tmpfs overlay.
+fn overlay_spec(col: &mut Collector, c: &Cmdline) -> Option<OverlaySpec> {
+    if c.get("rd.overlay").is_some() {
+        return col
+            .last(c, "rd.overlay", overlay::parse_rd_overlay)
+            .flatten();
+    }
+    let legacy = col.last(c, "rootovl", parse_bool).unwrap_or(false)
+        || col
+            .last(c, "rd.live.overlay.overlayfs", parse_bool)
+            .unwrap_or(false);
+    legacy.then(OverlaySpec::default)
 }
 
 /// The last of `ro`/`rw` wins, as for the kernel.

@@ -20,6 +20,7 @@ use crate::dhcp::Lease;
 use crate::ip::{AutoMethod, IpConfig, Mac, Route, StaticIp};
 use crate::netdev::{self, Netdev};
 use crate::nfs::{nfs_mount, NfsMount, NodeFacts};
+use crate::overlay::{OverlaySpec, LOWER};
 use crate::root::{self, NfsSpec, RootSpec};
 
 /// Where the real root is mounted before switch_root.
@@ -56,10 +57,18 @@ pub enum Action {
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
+    /// Mount the NFS root on `target`: the new root, or the overlay's lower layer.
     MountNfsRoot {
         root: RootPlan,
         retry: Duration,
+        target: String,
     },
+    /// A tmpfs upper layer and the overlay on the new root, over the NFS lower.
+    MountOverlay(OverlaySpec),
+    /// `rootovlcfg=` trees, names as given (`%h`, `%n` expanded at run time).
+    ApplyRootovl(Vec<String>),
+    /// Something the admin asked for that will not happen, and why.
+    Warn(String),
     /// Leave the network configuration for the real root's network manager.
     HandOverNetwork,
     SwitchRoot(SwitchRoot),
@@ -249,7 +258,19 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     push_break(&mut steps, config, BreakPoint::PreMount);
     // rd.timeout bounds every wait, rd.retry the mount's.
     let retry = config.timeout.map_or(config.retry, |t| t.min(config.retry));
-    steps.push(fatal_if(true, Action::MountNfsRoot { root, retry }));
+    let target = match config.overlay {
+        Some(_) => LOWER,
+        None => NEW_ROOT,
+    };
+    steps.push(fatal_if(
+        true,
+        Action::MountNfsRoot {
+            root,
+            retry,
+            target: target.to_string(),
+        },
+    ));
+    push_overlay(&mut steps, config);
     steps.push(fatal_if(false, Action::HandOverNetwork));
     push_break(&mut steps, config, BreakPoint::PrePivot);
     let init = match &config.init {
@@ -265,6 +286,36 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
         }),
     ));
     Ok(Plan { steps })
+}
+
+fn push_overlay(steps: &mut Vec<Step>, config: &Config) {
+    let names = config.rootovlcfg.join(",");
+    match &config.overlay {
+        Some(spec) => {
+            if config.rw {
+                steps.push(fatal_if(
+                    false,
+                    Action::Warn(
+                        "rw ignored: with an overlay the NFS root stays read-only and writes go to the node's tmpfs".to_string(),
+                    ),
+                ));
+            }
+            steps.push(fatal_if(true, Action::MountOverlay(spec.clone())));
+            if !config.rootovlcfg.is_empty() {
+                steps.push(fatal_if(
+                    false,
+                    Action::ApplyRootovl(config.rootovlcfg.clone()),
+                ));
+            }
+        }
+        None if !config.rootovlcfg.is_empty() => steps.push(fatal_if(
+            false,
+            Action::Warn(format!(
+                "rootovlcfg={names} ignored: the trees are applied on an overlay root only; add rootovl (or rd.overlay)"
+            )),
+        )),
+        None => {}
+    }
 }
 
 fn fatal_if(fatal: bool, action: Action) -> Step {
@@ -307,7 +358,8 @@ fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootP
         spec,
         force_nfs4: config.rootfstype.as_deref() == Some("nfs4"),
         rootflags: config.rootflags.clone(),
-        rw: config.rw,
+        // The overlay's lower layer is always read-only.
+        rw: config.rw && config.overlay.is_none(),
         preview: None,
     };
     // With a static network the whole mount is known now: check it (and show it).
@@ -678,10 +730,14 @@ impl fmt::Display for Action {
             }
             Action::SetHostname(Some(h)) => write!(f, "hostname {h}"),
             Action::SetHostname(None) => write!(f, "hostname from DHCP (option 12)"),
-            Action::MountNfsRoot { root, retry } => match (&root.preview, &root.spec) {
+            Action::MountNfsRoot {
+                root,
+                retry,
+                target,
+            } => match (&root.preview, &root.spec) {
                 (Some(mount), _) => write!(
                     f,
-                    "mount {} on {NEW_ROOT} type={} options={}{} retry-for={}s",
+                    "mount {} on {target} type={} options={}{} retry-for={}s",
                     mount.source,
                     mount.fstype,
                     if mount.read_only { "ro," } else { "rw," },
@@ -690,17 +746,34 @@ impl fmt::Display for Action {
                 ),
                 (None, Some(spec)) => write!(
                     f,
-                    "mount {}:{} on {NEW_ROOT} (server resolved at boot) retry-for={}s",
+                    "mount {}:{} on {target} (server resolved at boot) retry-for={}s",
                     spec.server.as_deref().unwrap_or("<DHCP next-server>"),
                     spec.path,
                     retry.as_secs()
                 ),
                 (None, None) => write!(
                     f,
-                    "mount the root DHCP names (option 17) on {NEW_ROOT} retry-for={}s",
+                    "mount the root DHCP names (option 17) on {target} retry-for={}s",
                     retry.as_secs()
                 ),
             },
+            Action::MountOverlay(spec) => {
+                write!(
+                    f,
+                    "overlay on {NEW_ROOT}: lower {LOWER} (read-only), upper tmpfs size={}",
+                    spec.size
+                )?;
+                if let Some(n) = &spec.nr_inodes {
+                    write!(f, " nr_inodes={n}")?;
+                }
+                write!(f, "; also at /live/image and /live/cow")
+            }
+            Action::ApplyRootovl(names) => write!(
+                f,
+                "rootovl trees from /etc/rootovl/ in the order {}",
+                names.iter().rev().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            Action::Warn(text) => write!(f, "warning: {text}"),
             Action::HandOverNetwork => write!(
                 f,
                 "hand the network over: /run/systemd/network, /run/NetworkManager, /run/net-<iface>.conf, /run/initramfs/"
@@ -806,6 +879,9 @@ mod tests {
                     Action::SetHostname(_) => "hostname",
                     Action::MountNfsRoot { .. } => "mount",
                     Action::HandOverNetwork => "handover",
+                    Action::MountOverlay(_) => "overlay",
+                    Action::ApplyRootovl(_) => "rootovl",
+                    Action::Warn(_) => "warn",
                     Action::SwitchRoot(_) => "switch_root",
                 };
                 (k, s.on_error)
@@ -1191,5 +1267,89 @@ mod tests {
         let err =
             Config::from_cmdline(&Cmdline::parse("bond=bond0:eth0 bridge=br0:eth0")).unwrap_err();
         assert!(err.to_string().contains("bond/vlan/bridge"), "{err}");
+    }
+
+    fn kinds(p: &Plan) -> Vec<String> {
+        p.steps
+            .iter()
+            .map(|s| {
+                s.action
+                    .to_string()
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn overlay_forms_and_order() {
+        for flag in [
+            "rootovl",
+            "rd.overlay",
+            "rd.overlay=tmpfs",
+            "rd.live.overlay.overlayfs",
+            "rootovl=1",
+        ] {
+            let p = plan_for(&format!(
+                "root=nfs4:10.0.2.2:/x {IP} {flag} rootovlcfg=a,%h rootovlcfg=c"
+            ))
+            .unwrap();
+            let text = p.to_string();
+            assert!(
+                text.contains(
+                    "mount 10.0.2.2:/x on /run/initramfs/overlay/lower type=nfs4 options=ro,"
+                ),
+                "{flag}: {text}"
+            );
+            assert!(text.contains("overlay on /sysroot: lower /run/initramfs/overlay/lower (read-only), upper tmpfs size=50%"), "{flag}: {text}");
+            assert!(
+                text.contains("rootovl trees from /etc/rootovl/ in the order c, %h, a"),
+                "{flag}: {text}"
+            );
+            let k = kinds(&p);
+            let pos = |w: &str| k.iter().position(|x| x == w).unwrap();
+            assert!(
+                pos("mount") < pos("overlay")
+                    && pos("overlay") < pos("rootovl")
+                    && pos("rootovl") < pos("hand"),
+                "{k:?}"
+            );
+        }
+        let p = plan_for(&format!(
+            "root=nfs4:10.0.2.2:/x {IP} rd.overlay=tmpfs:size=64m,nr_inodes=5000"
+        ))
+        .unwrap();
+        assert!(p
+            .to_string()
+            .contains("upper tmpfs size=64m nr_inodes=5000"));
+        assert!(!p.to_string().contains("rootovl trees"));
+        // rd.overlay=0 wins over the legacy flag.
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP} rootovl rd.overlay=0")).unwrap();
+        assert!(!p.to_string().contains("overlay on"));
+    }
+
+    #[test]
+    fn rootovlcfg_without_overlay_and_rw_with_overlay_warn() {
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP} rootovlcfg=a,b")).unwrap();
+        let text = p.to_string();
+        assert!(text.contains("[warn ] warning: rootovlcfg=a,b ignored: the trees are applied on an overlay root only; add rootovl"), "{text}");
+        assert!(text.contains("mount 10.0.2.2:/x on /sysroot"), "{text}");
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP} rootovl rw")).unwrap();
+        let text = p.to_string();
+        assert!(text.contains("warning: rw ignored"), "{text}");
+        assert!(
+            text.contains("options=ro,"),
+            "the lower stays read-only: {text}"
+        );
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP} rw")).unwrap();
+        assert!(p.to_string().contains("on /sysroot type=nfs4 options=rw,"));
+        let err = Config::from_cmdline(&Cmdline::parse("rd.overlay=disk")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("rd.overlay=\"disk\": expected nothing, 0/1, or tmpfs["),
+            "{err}"
+        );
     }
 }

@@ -450,3 +450,67 @@ fn dhcp_over_a_vlan_on_a_bond_skips_the_slaves() {
         matches!(&actions[0], Call::LoadModules(m, true) if m == &["bonding".to_string(), "8021q".to_string()])
     );
 }
+
+#[test]
+fn overlay_root_mounts_in_order_and_applies_trees() {
+    let mut sys = two_nics();
+    let (res, _) = run(
+        &format!(
+            "root=nfs4:10.0.2.2:/export/rootfs {IP} rd.overlay=tmpfs:size=64m rootovlcfg=common,%h"
+        ),
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let lower = pos(&Call::Mount(
+        "10.0.2.2:/export/rootfs".into(),
+        "/run/initramfs/overlay/lower".into(),
+    ));
+    let tmpfs = pos(&Call::LocalMount(
+        "tmpfs".into(),
+        "tmpfs".into(),
+        "/run/initramfs/overlay/cow".into(),
+    ));
+    let upper = pos(&Call::MakeDir("/run/initramfs/overlay/cow/upper".into()));
+    let ovl = pos(&Call::LocalMount(
+        "overlay".into(),
+        "overlay".into(),
+        "/sysroot".into(),
+    ));
+    let image = pos(&Call::LocalMount(
+        "bind".into(),
+        "/run/initramfs/overlay/lower".into(),
+        "/sysroot/live/image".into(),
+    ));
+    let cow = pos(&Call::LocalMount(
+        "bind".into(),
+        "/run/initramfs/overlay/cow".into(),
+        "/sysroot/live/cow".into(),
+    ));
+    let trees = pos(&Call::Rootovl(vec!["common".into(), "node1".into()]));
+    assert!(
+        lower < tmpfs && tmpfs < upper && upper < ovl && ovl < image && image < cow && cow < trees,
+        "{actions:#?}"
+    );
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_OVERLAY='tmpfs'",
+        "OSR_OVERLAY_SIZE='64m'",
+        "OSR_ROOTOVL_APPLIED='node1 common'",
+        "OSR_ROOTOVL_REFUSED='0'",
+    ] {
+        assert!(
+            record.lines().any(|l| l == line),
+            "record lacks {line}:\n{record}"
+        );
+    }
+}

@@ -27,6 +27,9 @@ pub enum Call {
     Resolve(String, Vec<IpAddr>),
     WriteFile(String),
     Mount(String, String),
+    LocalMount(String, String, String),
+    MakeDir(String),
+    Rootovl(Vec<String>),
     Shell(String),
     Sleep(Duration),
     SwitchRoot(String),
@@ -187,6 +190,31 @@ impl Sys for FakeSys {
         self.calls.push(Call::WriteFile(path.into()));
         self.files.push((path.into(), contents.into(), mode));
         Ok(())
+    }
+    fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()> {
+        self.calls.push(Call::LocalMount(
+            m.fstype.clone().unwrap_or_else(|| "bind".into()),
+            m.source.clone(),
+            m.target.clone(),
+        ));
+        Ok(())
+    }
+    fn make_dir(&mut self, path: &str) -> anyhow::Result<()> {
+        self.calls.push(Call::MakeDir(path.into()));
+        Ok(())
+    }
+    fn apply_rootovl(
+        &mut self,
+        _root: &str,
+        names: &[String],
+    ) -> anyhow::Result<crate::rootovl::Report> {
+        self.calls.push(Call::Rootovl(names.to_vec()));
+        let mut order = names.to_vec();
+        order.reverse();
+        Ok(crate::rootovl::Report {
+            applied: order,
+            ..Default::default()
+        })
     }
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, _timeout: Duration) -> Result<(), Errno> {
         self.calls

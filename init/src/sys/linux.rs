@@ -200,7 +200,51 @@ impl Sys for Linux {
         write_file_atomic(Path::new(path), contents.as_bytes(), mode)
     }
 
+    fn mount(&mut self, m: &osr_core::overlay::Mount) -> Result<()> {
+        std::fs::create_dir_all(&m.target).with_context(|| format!("creating {}", m.target))?;
+        let mut flags = MsFlags::empty();
+        if m.bind {
+            flags |= MsFlags::MS_BIND;
+        }
+        if m.read_only {
+            flags |= MsFlags::MS_RDONLY;
+        }
+        let data = (!m.data.is_empty()).then_some(m.data.as_str());
+        mount(
+            Some(m.source.as_str()),
+            m.target.as_str(),
+            m.fstype.as_deref(),
+            flags,
+            data,
+        )
+        .with_context(|| {
+            format!(
+                "mount {} on {} ({}{})",
+                m.source,
+                m.target,
+                m.fstype.as_deref().unwrap_or("bind"),
+                if m.data.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", m.data)
+                }
+            )
+        })
+    }
+
+    fn make_dir(&mut self, path: &str) -> Result<()> {
+        std::fs::create_dir_all(path).with_context(|| format!("creating {path}"))
+    }
+
+    fn apply_rootovl(&mut self, root: &str, names: &[String]) -> Result<crate::rootovl::Report> {
+        Ok(crate::rootovl::apply(Path::new(root), names))
+    }
+
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno> {
+        // The overlay's lower layer lives under /run, which starts empty.
+        if let Err(e) = std::fs::create_dir_all(target) {
+            log::warn!("creating {target}: {e}");
+        }
         // An NFS mount can block in the kernel for minutes (TCP retransmits to a dead
         // server); run it on a thread so the boot keeps its own deadline. A thread
         // abandoned on timeout finishes or fails on its own.

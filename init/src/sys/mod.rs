@@ -59,6 +59,15 @@ pub trait Sys {
     ) -> anyhow::Result<IpAddr>;
     /// Writes a whole file (parent directories created), replacing it atomically.
     fn write_file(&mut self, path: &str, contents: &str, mode: u32) -> anyhow::Result<()>;
+    /// A local mount (tmpfs, overlay, bind); the target directory is created.
+    fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()>;
+    fn make_dir(&mut self, path: &str) -> anyhow::Result<()>;
+    /// Applies the `rootovlcfg` trees (names expanded) inside `root`.
+    fn apply_rootovl(
+        &mut self,
+        root: &str,
+        names: &[String],
+    ) -> anyhow::Result<crate::rootovl::Report>;
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
     /// Runs the image's shell on the console and waits for it to exit.
