@@ -13,6 +13,7 @@ mod kmod;
 mod kmsg;
 mod modules;
 mod pid1;
+mod rootovl;
 mod switch_root;
 mod sys;
 mod timestamp;

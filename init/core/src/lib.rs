@@ -14,5 +14,7 @@ pub mod ip;
 pub mod kmod;
 pub mod netdev;
 pub mod nfs;
+pub mod overlay;
 pub mod plan;
 pub mod root;
+pub mod rootovl;
