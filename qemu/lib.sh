@@ -20,6 +20,8 @@
 #   lab_dnsmasq_wait [SECS]      until it listens on port 67
 #   lab_dnsmasq_summary DIR      one line: what dnsmasq saw and answered (DHCP message counts)
 #   lab_qemu_monitor SOCK CMD... send human-monitor commands to a running qemu, print the answers
+#   lab_tree_listing DIR         every entry of DIR: type, mode, owner, size, mtime, symlink
+#                                target, and the sha256 of every regular file (for diff)
 #   lab_cleanup                  kill what we started (by PID / own process group), delete the ns
 # Every process is started with setsid, so that it and its children form a process group of
 # their own, and is stopped by that group id only.  Nothing is killed by name.
@@ -382,6 +384,19 @@ for c in sys.argv[2:]:
 '
 lab_qemu_monitor() { # SOCK CMD...
     python3 -c "$LAB_MONITOR_PY" "$@"
+}
+
+# ------------------------------------------------------------------ export contents
+# A listing of an exported tree, to compare before and after a boot (EXPORT_UNCHANGED=1 in a
+# scenario): one line per entry (path, type, mode, owner, size, mtime, symlink target), then the
+# sha256 of each regular file.  Symlinks are listed, never followed (the test root has links that
+# climb above it).  atime is left out: the server reading a file may change it.
+lab_tree_listing() { # DIR
+    (
+        cd "$1" || exit 1
+        find . -printf '%p\t%y %m %U:%G size=%s mtime=%T@ -> %l\n' | LC_ALL=C sort
+        find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
+    )
 }
 
 # ------------------------------------------------------------------ artefacts
