@@ -15,7 +15,8 @@
 //!
 //! Not done: hard links between copied files are copied as separate files; xattrs
 //! (file capabilities, SELinux labels) are not copied; names that are not UTF-8 in a
-//! tree are reported as errors, not copied.
+//! tree are reported as errors, not copied, and a `.rootovldel` glob never matches
+//! them; a trailing `/` on a `.rootovldel` path is ignored (`rm -f file/` failed).
 
 use std::fs::{self, DirBuilder, Metadata, OpenOptions};
 use std::io;
@@ -75,21 +76,28 @@ struct Tree<'a> {
 
 impl Tree<'_> {
     fn apply(&mut self) {
-        let before = self.report.clone();
+        let before = self.counts();
         let Some(tree) = self.find() else {
             return;
         };
         self.report.applied.push(self.name.to_string());
         self.copy_tree(&tree);
         self.apply_del_file(&tree);
+        let after = self.counts();
         log::info!(
             "rootovl {}: {} entries copied, {} removed, {} refused, {} errors",
             self.name,
-            self.report.copied - before.copied,
-            self.report.deleted.len() - before.deleted.len(),
-            self.report.refused.len() - before.refused.len(),
-            self.report.errors.len() - before.errors.len(),
+            after.0 - before.0,
+            after.1 - before.1,
+            after.2 - before.2,
+            after.3 - before.3,
         );
+    }
+
+    /// (copied, deleted, refused, errors) so far, for the per-tree log line.
+    fn counts(&self) -> (u64, usize, usize, usize) {
+        let r = &self.report;
+        (r.copied, r.deleted.len(), r.refused.len(), r.errors.len())
     }
 
     /// The tree's directory, resolved inside the root; `None` if missing or refused.
