@@ -264,23 +264,24 @@ fn attribute(
 
 fn attr_error(loc: &Locator, el: &Element, content_start: usize, e: &AttrError) -> ConfError {
     let content = loc.xml.get(content_start..).unwrap_or("");
+    // Each error is reported at the attribute's name, like the schema's errors.
     let (at, message) = match *e {
         AttrError::ExpectedEq(p) => {
-            let word = word_at(content, p);
-            (
-                p,
-                format!("{word} without a value: expected {word}=\"...\""),
-            )
+            let (at, key) = key_before(content, p);
+            (at, format!("{key} without a value: expected {key}=\"...\""))
         }
         AttrError::ExpectedValue(p) => {
-            let key = key_before(content, p);
-            (p, format!("{key}= without a value: expected {key}=\"...\""))
+            let (at, key) = key_before(content, p);
+            (
+                at,
+                format!("{key}= without a value: expected {key}=\"...\""),
+            )
         }
         AttrError::UnquotedValue(p) => {
-            let (key, word) = (key_before(content, p), word_at(content, p));
+            let ((at, key), value) = (key_before(content, p), word_at(content, p));
             (
-                p,
-                format!("{key}={word} unquoted: expected {key}=\"{word}\""),
+                at,
+                format!("{key}={value} unquoted: expected {key}=\"{value}\""),
             )
         }
         AttrError::ExpectedQuote(p, _) => (
@@ -289,17 +290,17 @@ fn attr_error(loc: &Locator, el: &Element, content_start: usize, e: &AttrError) 
         ),
         AttrError::Duplicated(p, first) => {
             let (line, column) = loc.line_column(content_start.saturating_add(first));
-            let word = word_at(content, p);
+            let key = word_at(content, p);
             (
                 p,
-                format!("{word} given twice: expected it once (the first is at {line}:{column})"),
+                format!("{key} given twice: expected it once (the first is at {line}:{column})"),
             )
         }
     };
     loc.error(content_start.saturating_add(at), el.describe(), message)
 }
 
-/// The attribute name or unquoted value starting at `p`.
+/// The unquoted value starting at `p`.
 fn word_at(content: &str, p: usize) -> &str {
     let rest = content.get(p..).unwrap_or("");
     let end = rest
@@ -308,11 +309,12 @@ fn word_at(content: &str, p: usize) -> &str {
     rest.get(..end).unwrap_or(rest)
 }
 
-/// The attribute name before the `=` that precedes `p`.
-fn key_before(content: &str, p: usize) -> &str {
+/// The attribute name that ends before `p` (skipping an `=`), and where it starts.
+fn key_before(content: &str, p: usize) -> (usize, &str) {
     let before = content.get(..p).unwrap_or("").trim_end();
     let before = before.strip_suffix('=').unwrap_or(before).trim_end();
-    before.rsplit(char::is_whitespace).next().unwrap_or("")
+    let start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    (start, before.get(start..).unwrap_or(""))
 }
 
 fn resolve_entity(r: &BytesRef<'_>) -> Option<char> {
