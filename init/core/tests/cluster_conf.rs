@@ -682,6 +682,13 @@ fn bad_structure() {
              the <cluster> at 1:1",
         ),
         (
+            "unknown entity in an attribute",
+            "<cluster name=\"a&nbsp;b\"/>",
+            "cluster.conf:1:10: <cluster>: name=\"a&nbsp;b\": expected only the entities \
+             &amp; &lt; &gt; &quot; &apos; or a character reference (at 2..6: unrecognized \
+             entity `nbsp`)",
+        ),
+        (
             "not a cluster",
             "<?xml version=\"1.0\"?>\n<clusternodes/>",
             "cluster.conf:2:1: <clusternodes>: the top-level element: expected <cluster \

@@ -34,6 +34,8 @@ pub(super) struct Element {
     pub text: String,
 }
 
+const ENTITIES: &str = "&amp; &lt; &gt; &quot; &apos; or a character reference";
+
 /// Attributes that name an element in messages, in order of preference.
 const IDENTIFYING: &[&str] = &["name", "nodeid", "dest"];
 
@@ -252,7 +254,10 @@ fn attribute(
             loc.error(
                 pos,
                 el.describe(),
-                format!("{name}=: bad value ({e}): expected text with &amp;-style entities only"),
+                format!(
+                    "{name}=\"{}\": expected only the entities {ENTITIES} ({e})",
+                    String::from_utf8_lossy(&attr.value)
+                ),
             )
         })?;
     Ok(Attr {
@@ -333,7 +338,7 @@ fn resolve_entity(r: &BytesRef<'_>) -> Option<char> {
 
 fn bad_entity(r: &BytesRef<'_>) -> String {
     format!(
-        "unknown entity &{};: expected &amp; &lt; &gt; &quot; &apos; or a character reference",
+        "unknown entity &{};: expected {ENTITIES}",
         String::from_utf8_lossy(r.as_ref())
     )
 }
