@@ -774,6 +774,15 @@ fn bad_structure() {
 }
 
 #[test]
+fn nesting_is_bounded() {
+    let deep = format!("<cluster name=\"c\">\n{}", "<a>".repeat(70));
+    assert_eq!(
+        error(&deep),
+        "cluster.conf:2:190: <a>: nested more than 64 deep: expected at most 64 levels"
+    );
+}
+
+#[test]
 fn crlf_line_endings() {
     let xml =
         "<cluster name=\"c\">\r\n<clusternodes>\r\n  <clusternode name=\"a\" nodeid=\"x\"/>\r\n\

@@ -34,6 +34,10 @@ pub(super) struct Element {
     pub text: String,
 }
 
+/// cluster.conf nests about six deep; a bound keeps a broken file from building a
+/// tree whose recursive drop could overflow PID 1's stack.
+const MAX_DEPTH: usize = 64;
+
 const ENTITIES: &str = "&amp; &lt; &gt; &quot; &apos; or a character reference";
 
 /// Attributes that name an element in messages, in order of preference.
@@ -120,7 +124,16 @@ pub(super) fn parse_tree(xml: &str) -> Result<Element, ConfError> {
             syntax_error(&loc, at, stack.last(), &e)
         })?;
         match event {
-            Event::Start(start) => stack.push(element(&loc, xml, pos, &start)?),
+            Event::Start(start) => {
+                let el = element(&loc, xml, pos, &start)?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(loc.at_element(
+                        &el,
+                        format!("nested more than {MAX_DEPTH} deep: expected at most {MAX_DEPTH} levels"),
+                    ));
+                }
+                stack.push(el);
+            }
             Event::Empty(start) => {
                 let el = element(&loc, xml, pos, &start)?;
                 attach(&loc, &mut stack, &mut root, el)?;
