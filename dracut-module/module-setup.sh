@@ -123,6 +123,25 @@ install() {
         dwarn "osr-rs: no busybox on this host: the image has no emergency shell"
     fi
 
+    # The cluster configuration: a node of an open-sharedroot cluster finds its node id
+    # (nodeid=, com-nodeid=, its NICs' MACs), network and root in /etc/cluster/cluster.conf.
+    # dracut.conf: osr_cluster_conf="/path/on/the/build/host/cluster.conf" installs that file
+    # as /etc/cluster/cluster.conf (a missing file fails the build); without the setting, the
+    # build host's own /etc/cluster/cluster.conf is installed when it exists.  An image
+    # without the file boots a node that is no cluster node (root= and ip= only).
+    if [[ ${osr_cluster_conf-} ]]; then
+        if [[ ! -f $osr_cluster_conf ]]; then
+            dfatal "osr-rs: osr_cluster_conf=$osr_cluster_conf: no such file"
+            return 1
+        fi
+        inst_simple "$osr_cluster_conf" /etc/cluster/cluster.conf || {
+            dfatal "osr-rs: cannot install $osr_cluster_conf as /etc/cluster/cluster.conf"
+            return 1
+        }
+    elif [[ -f $dracutsysrootdir/etc/cluster/cluster.conf ]]; then
+        inst_simple "$dracutsysrootdir/etc/cluster/cluster.conf" /etc/cluster/cluster.conf
+    fi
+
     # mount points and the console
     mkdir -p "${initdir}"/{dev,proc,sys,run,sysroot,tmp,etc}
     if [[ ! -c ${initdir}/dev/console ]] && [[ $EUID == 0 ]]; then
