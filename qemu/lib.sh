@@ -400,7 +400,12 @@ lab_tree_listing() { # DIR
 }
 
 # ------------------------------------------------------------------ artefacts
-lab_build_roots() { # DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root)
+# DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root), and the CDSL roots
+# (a scenario's ROOT=): DIR/cdsl-v2 for the nodes of fixtures/cluster-two.conf, DIR/cdsl-v1 for
+# fixtures/cluster-v1.conf's
+lab_build_roots() {
     "$LAB_DIR/mkroot" "$1/root" && "$LAB_DIR/mkroot" --no-init "$1/noinit" &&
-        "$LAB_DIR/mkroot" --host dnode2 "$1/hosts/dnode2"
+        "$LAB_DIR/mkroot" --host dnode2 "$1/hosts/dnode2" &&
+        "$LAB_DIR/mkroot" --cdsl v2 --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$1/cdsl-v2" &&
+        "$LAB_DIR/mkroot" --cdsl v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$1/cdsl-v1"
 }
