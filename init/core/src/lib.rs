@@ -19,3 +19,4 @@ pub mod overlay;
 pub mod plan;
 pub mod root;
 pub mod rootovl;
+pub mod syslog;
