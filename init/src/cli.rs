@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
-use osr_core::plan::plan;
+use osr_core::plan::plan_with;
 
 const USAGE: &str = "\
 osr-init: the osr-rs initramfs init (PID 1 of diskless cluster nodes)
@@ -14,6 +14,8 @@ Usage:
       Validate a kernel command line (default: this machine's /proc/cmdline) and print
       the boot plan a node would execute, or every malformed parameter with its value
       and the form expected. Exit status 0 if a node would boot with it, 1 if not.
+      With cluster_conf=<file> in it, the plan of an open-sharedroot node whose
+      image holds that cluster.conf (read from this machine).
   osr-init dhcp --iface <name> [--iface <name>...] [--timeout <secs>] [--retry <n>]
                 [--hostname <name>] [--apply] [--quiet]
       Run the boot's DHCPv4 client on the named interfaces at once (they are brought
@@ -60,7 +62,10 @@ pub fn run(args: &[String]) -> ExitCode {
 fn print_plan(text: &str) -> ExitCode {
     let result = Config::from_cmdline(&Cmdline::parse(text))
         .map_err(anyhow::Error::from)
-        .and_then(|c| plan(&c).map_err(anyhow::Error::from));
+        .and_then(|c| {
+            let cluster = cluster_conf(&c)?;
+            plan_with(&c, cluster.as_ref()).map_err(anyhow::Error::from)
+        });
     match result {
         Ok(p) => {
             print!("{p}");
@@ -71,4 +76,16 @@ fn print_plan(text: &str) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With `cluster_conf=<file>` in the command line, the plan of a cluster node whose
+/// image holds that file (read from this machine).
+fn cluster_conf(c: &Config) -> anyhow::Result<Option<osr_core::cluster::ClusterConf>> {
+    let Some(path) = &c.cluster_conf else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading cluster_conf={path}: {e}"))?;
+    let conf = osr_core::cluster::parse(&text).map_err(|e| anyhow::anyhow!("in {path}: {e}"))?;
+    Ok(Some(conf))
 }

@@ -13,6 +13,8 @@ use std::net::IpAddr;
 
 use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
+use osr_core::cluster::{self, ClusterConf, ClusterNode};
+use osr_core::config::Config;
 use osr_core::dhcp::Lease;
 use osr_core::ip::Mac;
 use osr_core::netdev::Netdev;
@@ -61,6 +63,10 @@ struct Learned {
     root: Option<(IpAddr, String)>,
     root_iface: Option<String>,
     netdevs: Vec<Netdev>,
+    /// This node and its hostname, when the image holds a cluster.conf.
+    node: Option<(ClusterNode, String)>,
+    /// The root its `<rootvolume>` names.
+    cluster_root: Option<osr_core::root::NfsSpec>,
 }
 
 impl Learned {
@@ -106,6 +112,9 @@ fn step_key(action: &Action) -> &'static str {
         Action::LoadModules { .. } => "MODULES",
         Action::Break(_) => "BREAK",
         Action::CreateNetdevs(_) => "NETDEVS",
+        Action::IdentifyNode(_) => "IDENTIFY",
+        Action::ConfigureClusterNetwork(_) => "NETWORK",
+        Action::MountCdsl(_) => "CDSL",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
@@ -133,6 +142,46 @@ fn run_action(
             }
             learned.netdevs = devs.clone();
             Ok(())
+        }
+        Action::IdentifyNode(c) => {
+            let (node, name) = identify_node(&c.conf, &c.config, sys, record)?;
+            learned.cluster_root = osr_core::plan::cluster_root(&c.config, &node)?;
+            learned.node = Some((node, name));
+            Ok(())
+        }
+        Action::ConfigureClusterNetwork(config) => {
+            let node = learned
+                .node
+                .as_ref()
+                .map(|(n, _)| n.clone())
+                .context("the node was not identified")?;
+            let (bonds, plans) = osr_core::plan::cluster_net(config, &node);
+            if plans.is_empty() {
+                bail!(
+                    "cluster.conf: node {} ({}) has no <eth> with an ip (static or dhcp): give ip= on the command line",
+                    node.nodeid,
+                    node.name
+                );
+            }
+            if !bonds.is_empty() {
+                sys.load_modules(&["bonding".to_string()], false)?;
+                for dev in &bonds {
+                    sys.create_netdev(dev)?;
+                }
+                learned.netdevs.extend(bonds);
+            }
+            for net in &plans {
+                let facts = configure_network(net, sys, record)?;
+                learned.nets.push(facts);
+            }
+            Ok(())
+        }
+        Action::MountCdsl(params) => {
+            let (node, _) = learned
+                .node
+                .as_ref()
+                .context("the node was not identified")?;
+            crate::cdsl_boot::mount(params, node.nodeid, sys, record)
         }
         Action::ConfigureNetwork(net) => {
             let facts = configure_network(net, sys, record)?;
@@ -213,6 +262,23 @@ fn run_action(
 fn finish_root(root: &RootPlan, learned: &Learned, sys: &mut dyn Sys) -> Result<NfsMount> {
     let fallback = NetFacts::default();
     let net = learned.root_net(root).unwrap_or(&fallback);
+    // No root= on a cluster node: cluster.conf's <rootvolume>.
+    let with_cluster;
+    let root = match (&root.spec, &learned.cluster_root) {
+        (None, Some(spec)) => {
+            log::info!(
+                "root from cluster.conf <rootvolume>: {}:{}",
+                spec.server.as_deref().unwrap_or("?"),
+                spec.path
+            );
+            with_cluster = RootPlan {
+                spec: Some(spec.clone()),
+                ..root.clone()
+            };
+            &with_cluster
+        }
+        _ => root,
+    };
     let (spec, server) = root_source(root, net)?;
     if root.spec.is_none() {
         log::info!(
@@ -551,6 +617,63 @@ pub fn nfs_error(e: Errno) -> (&'static str, bool) {
         Errno::EINVAL => ("the kernel rejected the mount options", false),
         _ => ("unexpected error", true),
     }
+}
+
+/// Finds this node in cluster.conf from the command line or the NICs' MACs.
+fn identify_node(
+    conf: &ClusterConf,
+    config: &Config,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+) -> Result<(ClusterNode, String)> {
+    let nics: Vec<(String, Mac)> = sys
+        .nics()?
+        .into_iter()
+        .filter_map(|n| n.mac.map(|m| (n.name, m)))
+        .collect();
+    let id = cluster::identify(
+        conf,
+        config.nodeid.as_deref(),
+        config.com_nodeid.as_deref(),
+        &nics,
+    )
+    .context("cluster.conf")?;
+    let name = cluster::hostname(&id, config.nodename.as_deref());
+    log::info!(
+        "cluster {}: this is node {} ({}), found {}",
+        conf.name,
+        id.nodeid,
+        id.node_name,
+        id.how
+    );
+    let node = conf
+        .nodes
+        .iter()
+        .find(|n| n.nodeid == id.nodeid)
+        .cloned()
+        .context("identified node missing from cluster.conf")?;
+    record.set("CLUSTER_NAME", &conf.name);
+    record.set("NODEID", id.nodeid);
+    record.set("NODENAME", &name);
+    let how = match id.how {
+        cluster::Source::Param => "param",
+        cluster::Source::ComParam => "com-param",
+        cluster::Source::Mac { .. } => "mac",
+        cluster::Source::SingleNode => "single",
+    };
+    record.set("NODEID_SOURCE", how);
+    if let Some(rv) = &node.com.rootvolume {
+        record.set("ROOT", &rv.name);
+        record.set(
+            "ROOTFS",
+            config
+                .rootfs
+                .as_deref()
+                .or(rv.fstype.as_deref())
+                .unwrap_or("nfs"),
+        );
+    }
+    Ok((node, name))
 }
 
 /// The tmpfs, its upper and work directories, the overlay on the new root, and the

@@ -7,7 +7,7 @@ use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
-use osr_core::plan::plan;
+use osr_core::plan::plan_with;
 
 use crate::exec::{execute, Record};
 use crate::fatal::fatal;
@@ -91,10 +91,34 @@ pub fn run() -> ! {
     }
 }
 
+/// The image's cluster.conf: `cluster_conf=<path>` must exist; the default path is
+/// used when present (then this is an open-sharedroot cluster node).
+fn read_cluster_conf(config: &Config) -> Result<Option<osr_core::cluster::ClusterConf>> {
+    let path = config
+        .cluster_conf
+        .as_deref()
+        .unwrap_or(osr_core::cluster::DEFAULT_PATH);
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && config.cluster_conf.is_none() => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading cluster_conf={path}")),
+    };
+    let conf = osr_core::cluster::parse(&text).with_context(|| format!("in {path}"))?;
+    log::info!(
+        "cluster.conf {path}: cluster {} with {} nodes",
+        conf.name,
+        conf.nodes.len()
+    );
+    Ok(Some(conf))
+}
+
 fn boot(cmdline: &Cmdline) -> Result<()> {
     let config = Config::from_cmdline(cmdline)?;
     crate::kmsg::set_verbosity(config.verbosity);
-    let plan = plan(&config).context("cannot plan the boot")?;
+    let cluster = read_cluster_conf(&config)?;
+    let plan = plan_with(&config, cluster.as_ref()).context("cannot plan the boot")?;
     log::debug!("plan:\n{plan}");
     std::fs::create_dir_all(Path::new(osr_core::plan::NEW_ROOT))
         .with_context(|| format!("creating {}", osr_core::plan::NEW_ROOT))?;

@@ -47,6 +47,17 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+/// `cdsltree=`, `cdsllink=`, `cdslsharedtree=`, `nocdsl`, `rd.cdsl.fallback=default`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdslParams {
+    pub tree: Option<String>,
+    pub link: Option<String>,
+    pub shared: Option<String>,
+    pub off: bool,
+    /// Bind `<tree>/default` when the node has no directory of its own.
+    pub fallback_default: bool,
+}
+
 /// Where `rd.break` stops to run a shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BreakPoint {
@@ -81,6 +92,17 @@ pub struct Config {
     pub overlay: Option<OverlaySpec>,
     /// `rootovlcfg=` names (comma or space separated, repeatable), in order given.
     pub rootovlcfg: Vec<String>,
+    /// `cluster_conf=`: where the image's cluster.conf is (None: the default path,
+    /// used only if it exists).
+    pub cluster_conf: Option<String>,
+    /// `nodeid=`, `com-nodeid=`, `nodename=` (open-sharedroot).
+    pub nodeid: Option<String>,
+    pub com_nodeid: Option<String>,
+    pub nodename: Option<String>,
+    /// `rootfs=`, `mountopts=`: override cluster.conf's rootvolume.
+    pub rootfs: Option<String>,
+    pub mountopts: Vec<String>,
+    pub cdsl: CdslParams,
     pub init: Option<String>,
     pub init_args: Vec<String>,
     pub ip: Vec<IpConfig>,
@@ -181,6 +203,20 @@ impl Config {
                 .filter(|n| !n.is_empty())
                 .map(str::to_string)
                 .collect(),
+            cluster_conf: col.last(c, "cluster_conf", parse_init),
+            nodeid: non_empty(c, "nodeid"),
+            com_nodeid: non_empty(c, "com-nodeid"),
+            nodename: non_empty(c, "nodename"),
+            rootfs: non_empty(c, "rootfs"),
+            mountopts: c.all("mountopts").flat_map(root::split_options).collect(),
+            cdsl: CdslParams {
+                tree: non_empty(c, "cdsltree"),
+                link: non_empty(c, "cdsllink"),
+                shared: non_empty(c, "cdslsharedtree"),
+                off: c.has("nocdsl")
+                    || [c.get("cdsltree"), c.get("cdsllink")].contains(&Some("nocdsl")),
+                fallback_default: c.get("rd.cdsl.fallback") == Some("default"),
+            },
             init: col.last(c, "init", parse_init),
             init_args: c.init_args.clone(),
             ip: col.all(c, "ip", ip::parse_ip),
@@ -264,6 +300,10 @@ fn overlay_spec(col: &mut Collector, c: &Cmdline) -> Option<OverlaySpec> {
             .last(c, "rd.live.overlay.overlayfs", parse_bool)
             .unwrap_or(false);
     legacy.then(OverlaySpec::default)
+}
+
+fn non_empty(c: &Cmdline, key: &str) -> Option<String> {
+    c.get(key).filter(|v| !v.is_empty()).map(str::to_string)
 }
 
 /// The last of `ro`/`rw` wins, as for the kernel.

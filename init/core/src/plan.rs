@@ -15,7 +15,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::config::{BreakPoint, Config};
+use crate::cluster::{ClusterConf, ClusterNode, EthIp};
+use crate::config::{BreakPoint, CdslParams, Config};
 use crate::dhcp::Lease;
 use crate::ip::{AutoMethod, IpConfig, Mac, Route, StaticIp};
 use crate::netdev::{self, Netdev};
@@ -54,6 +55,12 @@ pub enum Action {
     Break(BreakPoint),
     /// `bond=`, `vlan=`, `bridge=` devices, in creation order.
     CreateNetdevs(Vec<Netdev>),
+    /// Find this node in the image's cluster.conf (nodeid=, com-nodeid=, MACs).
+    IdentifyNode(Box<ClusterPlan>),
+    /// The network from the node's `<eth>` entries (no `ip=` given).
+    ConfigureClusterNetwork(Box<Config>),
+    /// Bind the node's CDSL directory onto the link directory of the new root.
+    MountCdsl(CdslParams),
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
@@ -119,6 +126,14 @@ pub struct NetPlan {
     /// Bond slaves and bridge ports: never candidates for DHCP or an address.
     pub enslaved: Vec<String>,
     pub carrier_timeout: Duration,
+}
+
+/// What identifying a cluster node needs: the configuration and the command line
+/// (`nodeid=`, `com-nodeid=`, `nodename=`, `rootfs=`, `mountopts=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterPlan {
+    pub conf: ClusterConf,
+    pub config: Config,
 }
 
 /// The NFS root as far as the command line fixes it.
@@ -197,14 +212,28 @@ pub enum PlanError {
 }
 
 pub fn plan(config: &Config) -> Result<Plan, PlanError> {
-    let nets = net_plans(config)?;
-    if nets.is_empty() {
+    plan_with(config, None)
+}
+
+/// The plan for a node whose image holds `cluster` (open-sharedroot's cluster.conf):
+/// the node is identified at run time, and its `<eth>` entries and rootvolume stand
+/// in for `ip=` and `root=` when those are not given.
+pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan, PlanError> {
+    let cluster_net = cluster.is_some() && config.ip.is_empty();
+    let nets = if cluster_net {
+        Vec::new()
+    } else {
+        net_plans(config)?
+    };
+    if nets.is_empty() && !cluster_net {
         return Err(PlanError::NoNetwork);
     }
-    let uses_dhcp = nets
-        .iter()
-        .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
-    let root = root_plan(config, &nets, uses_dhcp)?;
+    // A cluster node's <eth> may use DHCP: decided at run time.
+    let uses_dhcp = cluster_net
+        || nets
+            .iter()
+            .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
+    let root = root_plan(config, &nets, uses_dhcp || cluster.is_some())?;
     let nfs4 = root.force_nfs4
         || root.preview.as_ref().map_or_else(
             || root.spec.as_ref().is_some_and(|s| s.nfs4),
@@ -232,6 +261,15 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
             devices: true,
         },
     )];
+    if let Some(conf) = cluster {
+        steps.push(fatal_if(
+            true,
+            Action::IdentifyNode(Box::new(ClusterPlan {
+                conf: conf.clone(),
+                config: config.clone(),
+            })),
+        ));
+    }
     push_break(&mut steps, config, BreakPoint::PreNetwork);
     if !config.netdevs.is_empty() {
         steps.push(fatal_if(
@@ -243,10 +281,20 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
         nets.into_iter()
             .map(|n| fatal_if(true, Action::ConfigureNetwork(n))),
     );
+    if cluster_net {
+        steps.push(fatal_if(
+            true,
+            Action::ConfigureClusterNetwork(Box::new(config.clone())),
+        ));
+    }
     match hostname {
-        Some(h) => steps.push(fatal_if(false, Action::SetHostname(Some(h)))),
-        None if uses_dhcp => steps.push(fatal_if(false, Action::SetHostname(None))),
-        None => {}
+        Some(h) if config.nodename.is_none() => {
+            steps.push(fatal_if(false, Action::SetHostname(Some(h))))
+        }
+        _ if uses_dhcp || cluster.is_some() => {
+            steps.push(fatal_if(false, Action::SetHostname(None)))
+        }
+        _ => {}
     }
     steps.push(fatal_if(
         false,
@@ -270,7 +318,7 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
             target: target.to_string(),
         },
     ));
-    push_overlay(&mut steps, config);
+    push_overlay(&mut steps, config, cluster.is_some());
     steps.push(fatal_if(false, Action::HandOverNetwork));
     push_break(&mut steps, config, BreakPoint::PrePivot);
     let init = match &config.init {
@@ -288,8 +336,17 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     Ok(Plan { steps })
 }
 
-fn push_overlay(steps: &mut Vec<Step>, config: &Config) {
+/// The overlay, then (on a cluster node) the CDSL bind onto it, then the rootovl trees.
+fn push_overlay(steps: &mut Vec<Step>, config: &Config, cluster: bool) {
     let names = config.rootovlcfg.join(",");
+    let cdsl = |steps: &mut Vec<Step>| {
+        if cluster && !config.cdsl.off {
+            steps.push(fatal_if(true, Action::MountCdsl(config.cdsl.clone())));
+        }
+    };
+    if config.overlay.is_none() {
+        cdsl(steps);
+    }
     match &config.overlay {
         Some(spec) => {
             if config.rw {
@@ -301,6 +358,7 @@ fn push_overlay(steps: &mut Vec<Step>, config: &Config) {
                 ));
             }
             steps.push(fatal_if(true, Action::MountOverlay(spec.clone())));
+            cdsl(steps);
             if !config.rootovlcfg.is_empty() {
                 steps.push(fatal_if(
                     false,
@@ -354,9 +412,11 @@ fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootP
     if spec.is_none() && !uses_dhcp {
         return Err(PlanError::DhcpRootWithoutDhcp);
     }
+    let force_nfs4 =
+        config.rootfstype.as_deref() == Some("nfs4") || config.rootfs.as_deref() == Some("nfs4");
     let mut root = RootPlan {
         spec,
-        force_nfs4: config.rootfstype.as_deref() == Some("nfs4"),
+        force_nfs4,
         rootflags: config.rootflags.clone(),
         // The overlay's lower layer is always read-only.
         rw: config.rw && config.overlay.is_none(),
@@ -384,6 +444,101 @@ fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootP
         let _ = spec;
     }
     Ok(root)
+}
+
+/// A cluster node's network from its `<eth>` entries: bonds for masters with slaves,
+/// then one [`NetPlan`] per interface with an address (static or `dhcp`).
+pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<NetPlan>) {
+    let mut bonds: Vec<Netdev> = Vec::new();
+    for eth in node.com.eths.iter().filter(|e| e.slave) {
+        let Some(master) = &eth.master else { continue };
+        let existing = bonds.iter_mut().find_map(|d| match d {
+            Netdev::Bond(b) if &b.name == master => Some(b),
+            _ => None,
+        });
+        match existing {
+            Some(b) => b.slaves.push(eth.name.clone()),
+            None => {
+                let opts = node
+                    .com
+                    .eths
+                    .iter()
+                    .find(|e| &e.name == master)
+                    .map(|m| m.bonding_opts())
+                    .unwrap_or_default();
+                bonds.push(Netdev::Bond(netdev::Bond {
+                    name: master.clone(),
+                    slaves: vec![eth.name.clone()],
+                    options: opts,
+                    mtu: None,
+                }));
+            }
+        }
+    }
+    let mut plans = Vec::new();
+    for eth in node.com.eths.iter().filter(|e| !e.slave) {
+        let mut plan = match eth.ip {
+            None => continue,
+            Some(EthIp::Dhcp) => dhcp_net_plan(config, Some(&eth.name), eth.mtu, None),
+            Some(EthIp::Static(address)) => {
+                let s = StaticIp {
+                    client: address,
+                    peer: None,
+                    gateway: eth.gateway,
+                    prefix: eth.mask.unwrap_or(match address {
+                        IpAddr::V4(a) => classful(a),
+                        IpAddr::V6(_) => 64,
+                    }),
+                    hostname: Some(node.name.clone()),
+                    iface: Some(eth.name.clone()),
+                    mtu: eth.mtu,
+                    mac: None,
+                    dns: Vec::new(),
+                };
+                static_net_plan(config, &s)
+            }
+        };
+        plan.hostname = Some(node.name.clone());
+        plan.enslaved = bonds.iter().flat_map(|b| b.lower().to_vec()).collect();
+        plans.push(plan);
+    }
+    (bonds, plans)
+}
+
+fn classful(a: std::net::Ipv4Addr) -> u8 {
+    match a.octets().first() {
+        Some(0..=127) => 8,
+        Some(128..=191) => 16,
+        _ => 24,
+    }
+}
+
+/// The root a cluster node's `<rootvolume>` names, with `rootfs=`/`mountopts=` applied.
+pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<NfsSpec>, PlanError> {
+    let Some(rv) = &node.com.rootvolume else {
+        return Ok(None);
+    };
+    let fstype = config.rootfs.clone().or_else(|| rv.fstype.clone());
+    let mut spec = match root::parse_root(&rv.name) {
+        Ok(RootSpec::Nfs(spec)) => spec,
+        Ok(RootSpec::Block(dev)) => return Err(PlanError::BlockRoot(dev)),
+        _ => return Err(PlanError::BadRootPath(rv.name.clone())),
+    };
+    match fstype.as_deref() {
+        None | Some("nfs") => {}
+        Some("nfs4") => spec.nfs4 = true,
+        Some(other) => return Err(PlanError::RootFsType(other.to_string())),
+    }
+    let opts = if config.mountopts.is_empty() {
+        rv.mountopts
+            .as_deref()
+            .map(root::split_options)
+            .unwrap_or_default()
+    } else {
+        config.mountopts.clone()
+    };
+    spec.options.extend(opts);
+    Ok(Some(spec))
 }
 
 /// What a static `ip=` alone tells about the node.
@@ -729,7 +884,10 @@ impl fmt::Display for Action {
                 write!(f, " carrier-timeout={}s", n.carrier_timeout.as_secs())
             }
             Action::SetHostname(Some(h)) => write!(f, "hostname {h}"),
-            Action::SetHostname(None) => write!(f, "hostname from DHCP (option 12)"),
+            Action::SetHostname(None) => write!(
+                f,
+                "hostname found at boot (nodename=, the cluster.conf node, DHCP option 12)"
+            ),
             Action::MountNfsRoot {
                 root,
                 retry,
@@ -753,7 +911,7 @@ impl fmt::Display for Action {
                 ),
                 (None, None) => write!(
                     f,
-                    "mount the root DHCP names (option 17) on {target} retry-for={}s",
+                    "mount the root named at boot (cluster.conf <rootvolume>, else DHCP option 17) on {target} retry-for={}s",
                     retry.as_secs()
                 ),
             },
@@ -774,6 +932,27 @@ impl fmt::Display for Action {
                 names.iter().rev().cloned().collect::<Vec<_>>().join(", ")
             ),
             Action::Warn(text) => write!(f, "warning: {text}"),
+            Action::IdentifyNode(c) => write!(
+                f,
+                "identify the node in cluster.conf '{}' ({} nodes): nodeid=, com-nodeid=, NIC MACs",
+                c.conf.name,
+                c.conf.nodes.len()
+            ),
+            Action::ConfigureClusterNetwork(_) => {
+                write!(f, "network from the node's <eth> entries in cluster.conf")
+            }
+            Action::MountCdsl(p) => {
+                write!(f, "cdsl: bind <tree>/<nodeid> onto <link> in {NEW_ROOT}")?;
+                for (k, v) in [("tree", &p.tree), ("link", &p.link), ("shared", &p.shared)] {
+                    if let Some(v) = v {
+                        write!(f, " {k}={v}")?;
+                    }
+                }
+                if p.fallback_default {
+                    write!(f, " fallback=default")?;
+                }
+                Ok(())
+            }
             Action::HandOverNetwork => write!(
                 f,
                 "hand the network over: /run/systemd/network, /run/NetworkManager, /run/net-<iface>.conf, /run/initramfs/"
@@ -882,6 +1061,9 @@ mod tests {
                     Action::MountOverlay(_) => "overlay",
                     Action::ApplyRootovl(_) => "rootovl",
                     Action::Warn(_) => "warn",
+                    Action::IdentifyNode(_) => "identify",
+                    Action::ConfigureClusterNetwork(_) => "cluster-network",
+                    Action::MountCdsl(_) => "cdsl",
                     Action::SwitchRoot(_) => "switch_root",
                 };
                 (k, s.on_error)
@@ -1101,10 +1283,7 @@ mod tests {
                 .iter()
                 .any(|s| s.action == Action::SetHostname(None)));
             let text = p.to_string();
-            assert!(
-                text.contains("mount the root DHCP names (option 17)"),
-                "{text}"
-            );
+            assert!(text.contains("else DHCP option 17)"), "{text}");
             assert!(
                 text.contains("load modules names=nfs,nfsv3,nfsv4"),
                 "{text}"

@@ -514,3 +514,126 @@ fn overlay_root_mounts_in_order_and_applies_trees() {
         );
     }
 }
+
+const CLUSTER: &str = r#"<?xml version="1.0"?>
+<cluster name="osrcl" config_version="1">
+ <clusternodes>
+  <clusternode name="n1" nodeid="1">
+   <com_info>
+    <rootvolume name="10.0.2.2:/export/rootfs" fstype="nfs4"/>
+    <eth name="eth0" mac="52:54:00:12:34:56" ip="10.0.2.15" mask="24" gateway="10.0.2.2"/>
+   </com_info>
+  </clusternode>
+  <clusternode name="n2" nodeid="2">
+   <com_info>
+    <rootvolume name="10.0.2.2:/export/rootfs" fstype="nfs4"/>
+    <eth name="eth0" mac="52-54-00-AA-BB-02" ip="dhcp"/>
+   </com_info>
+  </clusternode>
+ </clusternodes>
+</cluster>"#;
+
+fn run_cluster(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
+    let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
+    let conf = osr_core::cluster::parse(CLUSTER).unwrap();
+    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
+    let mut record = Record::default();
+    let res = execute(&plan, sys, &mut record);
+    (res, record)
+}
+
+#[test]
+fn cluster_node_found_by_mac_gets_its_network_root_and_cdsl() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    sys.paths = vec!["/sysroot/.cdsl_inventory.xml".into()];
+    sys.dirs = vec!["/sysroot/.cluster/cdsl/1".into()];
+    let (res, _) = run_cluster("", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let addr = pos(&Call::AddAddress("eth0".into(), ip("10.0.2.15"), 24));
+    let host = pos(&Call::Hostname("n1".into()));
+    let mount = pos(&Call::Mount(
+        "10.0.2.2:/export/rootfs".into(),
+        "/sysroot".into(),
+    ));
+    let cdsl = pos(&Call::LocalMount(
+        "bind".into(),
+        "/sysroot/.cluster/cdsl/1".into(),
+        "/sysroot/.cdsl.local".into(),
+    ));
+    assert!(addr < host && host < mount && mount < cdsl, "{actions:#?}");
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_NODEID='1'",
+        "OSR_NODENAME='n1'",
+        "OSR_CLUSTER_NAME='osrcl'",
+        "OSR_NODEID_SOURCE='mac'",
+        "OSR_CDSL_LAYOUT='v2'",
+        "OSR_CDSL_LINK='.cdsl.local'",
+        "OSR_ROOT_FSTYPE='nfs4'",
+    ] {
+        assert!(
+            record.lines().any(|l| l == line),
+            "record lacks {line}:\n{record}"
+        );
+    }
+}
+
+#[test]
+fn cluster_node_by_param_uses_dhcp_and_fails_without_its_cdsl_dir() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:99:99:99")]);
+    sys.lease = Some(lease());
+    sys.dirs = vec![
+        "/sysroot/cluster/cdsl".into(),
+        "/sysroot/cluster/cdsl/default".into(),
+    ];
+    let (res, _) = run_cluster("nodeid=2", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("node 2 has no directory cluster/cdsl/2")
+            && err.contains("osr-cdsl --root <export> addnode 2"),
+        "{err}"
+    );
+    assert!(sys.actions().contains(&Call::Dhcp(vec!["eth0".into()])));
+    // With the fallback, default is bound.
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:99:99:99")]);
+    sys.lease = Some(lease());
+    sys.dirs = vec![
+        "/sysroot/cluster/cdsl".into(),
+        "/sysroot/cluster/cdsl/default".into(),
+    ];
+    let (res, _) = run_cluster("nodeid=2 rd.cdsl.fallback=default", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    assert!(sys.actions().contains(&Call::LocalMount(
+        "bind".into(),
+        "/sysroot/cluster/cdsl/default".into(),
+        "/sysroot/cdsl.local".into()
+    )));
+}
+
+#[test]
+fn unknown_mac_fails_with_the_macs_seen_and_known() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:99:99:99")]);
+    let (res, _) = run_cluster("", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("52:54:00:99:99:99") && err.contains("52:54:00:12:34:56"),
+        "{err}"
+    );
+    assert!(!sys
+        .actions()
+        .iter()
+        .any(|c| matches!(c, Call::AddAddress(..))));
+}

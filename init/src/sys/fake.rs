@@ -48,6 +48,9 @@ pub struct FakeSys {
     pub mount_data: Vec<String>,
     /// The lease every DHCP request gets (on the first interface), or an error.
     pub lease: Option<Lease>,
+    /// Paths that exist (files and directories) and directories.
+    pub paths: Vec<String>,
+    pub dirs: Vec<String>,
     /// Names the fake DNS knows.
     pub hosts: Vec<(String, IpAddr)>,
     pub files: Vec<(String, String, u32)>,
@@ -198,6 +201,12 @@ impl Sys for FakeSys {
             m.target.clone(),
         ));
         Ok(())
+    }
+    fn exists(&mut self, path: &str) -> bool {
+        self.paths.iter().chain(&self.dirs).any(|p| p == path)
+    }
+    fn is_dir(&mut self, path: &str) -> bool {
+        self.dirs.iter().any(|p| p == path)
     }
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()> {
         self.calls.push(Call::MakeDir(path.into()));

@@ -204,7 +204,8 @@ impl Sys for Linux {
         std::fs::create_dir_all(&m.target).with_context(|| format!("creating {}", m.target))?;
         let mut flags = MsFlags::empty();
         if m.bind {
-            flags |= MsFlags::MS_BIND;
+            // Recursive, as the legacy `mount --rbind`: mounts below come along.
+            flags |= MsFlags::MS_BIND | MsFlags::MS_REC;
         }
         if m.read_only {
             flags |= MsFlags::MS_RDONLY;
@@ -230,6 +231,14 @@ impl Sys for Linux {
                 }
             )
         })
+    }
+
+    fn exists(&mut self, path: &str) -> bool {
+        Path::new(path).exists()
+    }
+
+    fn is_dir(&mut self, path: &str) -> bool {
+        Path::new(path).is_dir()
     }
 
     fn make_dir(&mut self, path: &str) -> Result<()> {

@@ -62,6 +62,8 @@ pub trait Sys {
     /// A local mount (tmpfs, overlay, bind); the target directory is created.
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()>;
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()>;
+    fn exists(&mut self, path: &str) -> bool;
+    fn is_dir(&mut self, path: &str) -> bool;
     /// Applies the `rootovlcfg` trees (names expanded) inside `root`.
     fn apply_rootovl(
         &mut self,
