@@ -3,6 +3,7 @@
 //! All decisions are made by `osr-core` (parse, then plan); this binary gathers the
 //! inputs, executes the plan through the `Sys` interface and owns the single fatal path.
 
+mod cdsl_boot;
 mod cli;
 mod dhcp_cli;
 mod dns;
