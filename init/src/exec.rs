@@ -115,6 +115,7 @@ fn step_key(action: &Action) -> &'static str {
         Action::IdentifyNode(_) => "IDENTIFY",
         Action::ConfigureClusterNetwork(_) => "NETWORK",
         Action::MountCdsl(_) => "CDSL",
+        Action::MountFilesystems => "FILESYSTEMS",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
@@ -175,6 +176,13 @@ fn run_action(
                 learned.nets.push(facts);
             }
             Ok(())
+        }
+        Action::MountFilesystems => {
+            let (node, _) = learned
+                .node
+                .as_ref()
+                .context("the node was not identified")?;
+            mount_filesystems(node, sys)
         }
         Action::MountCdsl(params) => {
             let (node, _) = learned
@@ -617,6 +625,59 @@ pub fn nfs_error(e: Errno) -> (&'static str, bool) {
         Errno::EINVAL => ("the kernel rejected the mount options", false),
         _ => ("unexpected error", true),
     }
+}
+
+/// `com_info/filesystems` in order: bind sources are inside the new root; each is
+/// tried `mounttimes` times (default 1) with `mountwait` seconds before each retry.
+fn mount_filesystems(node: &ClusterNode, sys: &mut dyn Sys) -> Result<()> {
+    for fs in &node.com.filesystems {
+        let fstype = fs.fstype.clone().unwrap_or_default();
+        let bind = fstype == "bind" || fstype == "rbind";
+        let source = fs.source_for(node.nodeid);
+        let m = overlay::Mount {
+            source: if bind {
+                format!("{NEW_ROOT}/{}", source.trim_start_matches('/'))
+            } else {
+                source
+            },
+            target: format!("{NEW_ROOT}/{}", fs.dest.trim_start_matches('/')),
+            fstype: (!bind && !fstype.is_empty()).then(|| fstype.clone()),
+            bind,
+            read_only: false,
+            data: if bind {
+                String::new()
+            } else {
+                fs.mountopts.clone().unwrap_or_default()
+            },
+        };
+        let times = fs.mounttimes.unwrap_or(1).clamp(1, 100);
+        let wait = Duration::from_secs(u64::from(fs.mountwait.unwrap_or(1).min(600)));
+        let mut attempt = 1;
+        loop {
+            match sys.mount(&m) {
+                Ok(()) => {
+                    log::info!("filesystem {} on {} ({})", m.source, m.target, fstype);
+                    break;
+                }
+                Err(e) if attempt < times => {
+                    log::warn!(
+                        "filesystem {} (attempt {attempt}/{times}): {e:#}; retrying in {}s",
+                        fs.dest,
+                        wait.as_secs()
+                    );
+                    sys.sleep(wait);
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "cluster.conf filesystem {} failed after {times} attempts",
+                        fs.dest
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Finds this node in cluster.conf from the command line or the NICs' MACs.

@@ -61,6 +61,8 @@ pub enum Action {
     ConfigureClusterNetwork(Box<Config>),
     /// Bind the node's CDSL directory onto the link directory of the new root.
     MountCdsl(CdslParams),
+    /// The node's `com_info/filesystems`, in order, each with its retries.
+    MountFilesystems,
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
@@ -343,7 +345,18 @@ fn push_overlay(steps: &mut Vec<Step>, config: &Config, cluster: bool) {
         if cluster && !config.cdsl.off {
             steps.push(fatal_if(true, Action::MountCdsl(config.cdsl.clone())));
         }
+        if cluster {
+            steps.push(fatal_if(true, Action::MountFilesystems));
+        }
     };
+    if cluster && config.rw && config.overlay.is_none() {
+        steps.push(fatal_if(
+            false,
+            Action::Warn(
+                "rw on a cluster node: every node booted from this export writes the same files; only the CDSL host-dependent paths are kept apart".to_string(),
+            ),
+        ));
+    }
     if config.overlay.is_none() {
         cdsl(steps);
     }
@@ -938,6 +951,10 @@ impl fmt::Display for Action {
                 c.conf.name,
                 c.conf.nodes.len()
             ),
+            Action::MountFilesystems => write!(
+                f,
+                "mount the node's cluster.conf <filesystems> in order, with their mounttimes/mountwait"
+            ),
             Action::ConfigureClusterNetwork(_) => {
                 write!(f, "network from the node's <eth> entries in cluster.conf")
             }
@@ -1064,6 +1081,7 @@ mod tests {
                     Action::IdentifyNode(_) => "identify",
                     Action::ConfigureClusterNetwork(_) => "cluster-network",
                     Action::MountCdsl(_) => "cdsl",
+                    Action::MountFilesystems => "filesystems",
                     Action::SwitchRoot(_) => "switch_root",
                 };
                 (k, s.on_error)
