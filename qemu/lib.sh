@@ -400,6 +400,11 @@ lab_tree_listing() { # DIR
 }
 
 # ------------------------------------------------------------------ artefacts
+lab_cluster_image() { # CLUSTER_CONF (a path) -> the image's file name: cluster-<name of the conf>.img
+    local b=${1##*/}
+    echo "cluster-${b%.conf}.img"
+}
+
 # DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root), and the CDSL roots
 # (a scenario's ROOT=): DIR/cdsl-v2 for the nodes of fixtures/cluster-two.conf, DIR/cdsl-v1 for
 # fixtures/cluster-v1.conf's
