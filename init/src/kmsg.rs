@@ -6,7 +6,13 @@
 //! /dev/kmsg rate-limits user-space writers by default (printk.devkmsg=ratelimit:
 //! ten lines per five seconds), which would silently drop our step lines; we turn that
 //! off as systemd does, unless the command line set `printk.devkmsg=` itself.
+//!
+//! Every line logged is also kept, with its uptime and level, in a bounded [`Tail`]
+//! (the last [`TAIL_LINES`]), so that a [`Sink`] attached once the network is up
+//! (the remote syslog sender, `remotelog.rs`) first receives what was logged before.
 
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -29,7 +35,110 @@ struct Logger {
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
 
-fn syslog_priority(level: Level) -> u8 {
+/// How many lines [`Tail`] keeps: a whole boot at info level, with room to spare.
+pub const TAIL_LINES: usize = 1000;
+
+/// One line as logged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    /// Seconds since boot.
+    pub uptime: f64,
+    pub level: Level,
+    pub text: String,
+}
+
+/// Where logged lines go besides kmsg and the console. Called with the tail's lock
+/// held, so lines reach it in order; it must not block. Whatever it logs itself is
+/// written to kmsg and the console but neither kept nor handed back to it.
+pub trait Sink: Send {
+    fn send(&mut self, line: &Logged);
+    /// Called once detached (not under the lock): may log a summary.
+    fn close(&mut self) {}
+}
+
+struct TailInner {
+    lines: VecDeque<Logged>,
+    sink: Option<Box<dyn Sink>>,
+}
+
+/// The last [`TAIL_LINES`] lines and the attached [`Sink`], under one lock so that
+/// attaching replays the past and forwards the future without a gap or a repeat.
+pub struct Tail {
+    inner: Mutex<TailInner>,
+    capacity: usize,
+}
+
+thread_local! {
+    /// Set while this thread runs a sink: its own lines must not re-enter the tail.
+    static IN_SINK: Cell<bool> = const { Cell::new(false) };
+}
+
+fn with_sink_guard(f: impl FnOnce()) {
+    IN_SINK.with(|g| g.set(true));
+    f();
+    IN_SINK.with(|g| g.set(false));
+}
+
+impl Tail {
+    pub const fn new(capacity: usize) -> Tail {
+        Tail {
+            inner: Mutex::new(TailInner {
+                lines: VecDeque::new(),
+                sink: None,
+            }),
+            capacity,
+        }
+    }
+
+    /// Keeps a line and hands it to the sink, if one is attached.
+    pub fn push(&self, line: Logged) {
+        if IN_SINK.with(Cell::get) {
+            return;
+        }
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        if let Some(sink) = inner.sink.as_mut() {
+            with_sink_guard(|| sink.send(&line));
+        }
+        if inner.lines.len() >= self.capacity {
+            inner.lines.pop_front();
+        }
+        inner.lines.push_back(line);
+    }
+
+    /// Replays the kept lines into `sink`, oldest first, then attaches it (replacing
+    /// and returning any previous one).
+    pub fn attach(&self, mut sink: Box<dyn Sink>) -> Option<Box<dyn Sink>> {
+        let Ok(mut inner) = self.inner.lock() else {
+            return None;
+        };
+        with_sink_guard(|| inner.lines.iter().for_each(|l| sink.send(l)));
+        inner.sink.replace(sink)
+    }
+
+    /// Detaches the sink; later lines are only kept.
+    pub fn detach(&self) -> Option<Box<dyn Sink>> {
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|mut inner| inner.sink.take())
+    }
+
+    /// A copy of the kept lines, oldest first.
+    #[cfg(test)]
+    pub fn lines(&self) -> Vec<Logged> {
+        self.inner
+            .lock()
+            .map(|inner| inner.lines.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The tail of PID 1's log.
+pub static TAIL: Tail = Tail::new(TAIL_LINES);
+
+pub fn syslog_priority(level: Level) -> u8 {
     match level {
         Level::Error => 3,
         Level::Warn => 4,
@@ -135,18 +244,23 @@ impl Log for Logger {
         }
         let prio = syslog_priority(record.level());
         let text = record.args().to_string();
+        let now = uptime();
         let mut kernel_printed = true;
         for line in text.lines() {
             kernel_printed &= self.write_kmsg(prio, line);
+            TAIL.push(Logged {
+                uptime: now,
+                level: record.level(),
+                text: line.to_string(),
+            });
         }
         kernel_printed &= prio < self.kernel_console_level.load(Ordering::Relaxed);
         let wanted = level_index(record.level()) <= self.console_max.load(Ordering::Relaxed);
         if wanted && !kernel_printed {
-            let stamp = uptime();
             let mut err = std::io::stderr().lock();
             for line in text.lines() {
                 // Nothing sensible to do if the console itself fails.
-                let _ = writeln!(err, "[{stamp:12.6}] osr-init: {line}");
+                let _ = writeln!(err, "[{now:12.6}] osr-init: {line}");
             }
         }
     }
@@ -162,5 +276,63 @@ pub fn emergency_lines(text: &str) {
     if !written {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "osr-init: {text}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn line(text: &str) -> Logged {
+        Logged {
+            uptime: 1.0,
+            level: Level::Info,
+            text: text.to_string(),
+        }
+    }
+
+    /// Records what it is sent and, like a failing sender, logs into the tail.
+    struct Recorder {
+        seen: Arc<Mutex<Vec<String>>>,
+        tail: Arc<Tail>,
+    }
+
+    impl Sink for Recorder {
+        fn send(&mut self, l: &Logged) {
+            self.seen.lock().unwrap().push(l.text.clone());
+            self.tail.push(line("the sink's own line"));
+        }
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        let tail = Tail::new(3);
+        for t in ["a", "b", "c", "d"] {
+            tail.push(line(t));
+        }
+        let texts: Vec<String> = tail.lines().into_iter().map(|l| l.text).collect();
+        assert_eq!(texts, ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn attach_replays_then_forwards_and_ignores_the_sinks_own_lines() {
+        let tail = Arc::new(Tail::new(10));
+        tail.push(line("before 1"));
+        tail.push(line("before 2"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorder = Recorder {
+            seen: Arc::clone(&seen),
+            tail: Arc::clone(&tail),
+        };
+        assert!(tail.attach(Box::new(recorder)).is_none());
+        tail.push(line("after"));
+        assert_eq!(*seen.lock().unwrap(), ["before 1", "before 2", "after"]);
+        let texts: Vec<String> = tail.lines().into_iter().map(|l| l.text).collect();
+        assert_eq!(texts, ["before 1", "before 2", "after"]);
+        assert!(tail.detach().is_some());
+        tail.push(line("detached"));
+        assert_eq!(seen.lock().unwrap().len(), 3);
     }
 }

@@ -14,6 +14,7 @@ mod kmod;
 mod kmsg;
 mod modules;
 mod pid1;
+mod remotelog;
 mod rootovl;
 mod switch_root;
 mod sys;
