@@ -708,6 +708,16 @@ mod tests {
         }
     }
 
+    /// label, v2 inventory, v1 inventory, directory probe, overrides, expected.
+    type Case<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a dyn Fn(&str) -> bool,
+        Overrides,
+        Option<Layout>,
+    );
+
     #[test]
     fn layout_cases() {
         use LayoutVersion::*;
@@ -727,14 +737,7 @@ mod tests {
         };
         let v2_layout = l(V2, ".cluster/cdsl", ".cluster/shared", ".cdsl.local");
         let v1_layout = l(V1, "cluster/cdsl", "cluster/shared", "cdsl.local");
-        let cases: Vec<(
-            &str,
-            Option<&str>,
-            Option<&str>,
-            &dyn Fn(&str) -> bool,
-            Overrides,
-            Option<Layout>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "v2 inventory",
                 v2,
