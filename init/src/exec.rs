@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
 use osr_core::cluster::{self, ClusterConf, ClusterNode};
-use osr_core::config::Config;
+use osr_core::config::{Config, SyslogParams};
 use osr_core::dhcp::Lease;
 use osr_core::ip::Mac;
 use osr_core::netdev::Netdev;
@@ -116,6 +116,7 @@ fn step_key(action: &Action) -> &'static str {
         Action::ConfigureClusterNetwork(_) => "NETWORK",
         Action::MountCdsl(_) => "CDSL",
         Action::MountFilesystems => "FILESYSTEMS",
+        Action::StartRemoteLog(_) => "SYSLOG",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
         Action::MountNfsRoot { .. } => "MOUNT",
@@ -177,6 +178,7 @@ fn run_action(
             }
             Ok(())
         }
+        Action::StartRemoteLog(params) => start_remote_log(params, learned, sys),
         Action::MountFilesystems => {
             let (node, _) = learned
                 .node
@@ -255,6 +257,7 @@ fn run_action(
             crate::handover::write(&boot, sys)
         }
         Action::SwitchRoot(s) => {
+            sys.stop_remote_log();
             let uptime = sys.now().as_secs_f64();
             record.set("UPTIME_AT_SWITCH_ROOT", format!("{uptime:.3}"));
             match sys.switch_root(s, record.text()) {
@@ -625,6 +628,55 @@ pub fn nfs_error(e: Errno) -> (&'static str, bool) {
         Errno::EINVAL => ("the kernel rejected the mount options", false),
         _ => ("unexpected error", true),
     }
+}
+
+/// The command line's `syslog=...` or the node's `com_info/syslog`; names resolved
+/// through the known nameservers. Best effort: the boot never waits on it.
+fn start_remote_log(params: &SyslogParams, learned: &Learned, sys: &mut dyn Sys) -> Result<()> {
+    let node_syslog = learned
+        .node
+        .as_ref()
+        .and_then(|(n, _)| n.com.syslog.clone());
+    let (servers, level, subsys, kind) = match (&params.servers, &node_syslog) {
+        (Some(s), _) => (
+            s.clone(),
+            params.level.clone(),
+            params.subsys.clone(),
+            params.kind.clone(),
+        ),
+        (None, Some(n)) => (
+            n.servers.join(","),
+            params.level.clone().or(n.level.clone()),
+            params.subsys.clone().or(n.subsys.clone()),
+            params.kind.clone().or(n.kind.clone()),
+        ),
+        (None, None) => return Ok(()),
+    };
+    let settings = osr_core::syslog::Settings::parse(
+        &servers,
+        level.as_deref(),
+        subsys.as_deref(),
+        kind.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!("syslog={servers}: {e}"))?;
+    let (dns, search) = learned
+        .nets
+        .first()
+        .map(|n| (n.dns.clone(), n.search.clone()))
+        .unwrap_or_default();
+    let mut addrs = Vec::new();
+    for t in &settings.targets {
+        match sys.resolve(&t.host, &dns, &search, DNS_TIMEOUT) {
+            Ok(ip) => addrs.push(std::net::SocketAddr::new(ip, t.port)),
+            Err(e) => log::warn!("syslog: {}: {e:#}", t.host),
+        }
+    }
+    if addrs.is_empty() {
+        bail!("syslog: no usable server in {servers}");
+    }
+    let hostname = learned.node.as_ref().map(|(_, name)| name.clone());
+    sys.start_remote_log(&addrs, &settings, hostname);
+    Ok(())
 }
 
 /// `com_info/filesystems` in order: bind sources are inside the new root; each is

@@ -146,8 +146,6 @@ fn attach_to(
 /// sends every line kept so far, then each new one as it is logged. `hostname`:
 /// the node's name, or `None` for the kernel's at the time of each line. Calling it
 /// again replaces the previous sender. Never fails: problems are logged.
-// Until the executor calls it (issue 4 item 5); remove the allow then.
-#[allow(dead_code)]
 pub fn start(targets: &[SocketAddr], settings: &Settings, hostname: Option<String>) {
     let list: Vec<String> = targets.iter().map(ToString::to_string).collect();
     if attach_to(&TAIL, targets, settings, hostname).is_some() {
@@ -163,8 +161,6 @@ pub fn start(targets: &[SocketAddr], settings: &Settings, hostname: Option<Strin
 
 /// Stops forwarding (before switch_root) and logs what was sent. Each line is sent
 /// when logged, so nothing is pending.
-// Until the executor calls it (issue 4 item 5); remove the allow then.
-#[allow(dead_code)]
 pub fn stop() {
     if let Some(mut sender) = TAIL.detach() {
         sender.close();

@@ -47,6 +47,14 @@ impl fmt::Display for ConfigErrors {
     }
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyslogParams {
+    pub servers: Option<String>,
+    pub level: Option<String>,
+    pub subsys: Option<String>,
+    pub kind: Option<String>,
+}
+
 /// `cdsltree=`, `cdsllink=`, `cdslsharedtree=`, `nocdsl`, `rd.cdsl.fallback=default`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CdslParams {
@@ -103,6 +111,8 @@ pub struct Config {
     pub rootfs: Option<String>,
     pub mountopts: Vec<String>,
     pub cdsl: CdslParams,
+    /// `syslog=` (or `syslogserver=`), `sysloglevel=`, `syslogsubsys=`, `syslogtype=`.
+    pub syslog: SyslogParams,
     pub init: Option<String>,
     pub init_args: Vec<String>,
     pub ip: Vec<IpConfig>,
@@ -216,6 +226,12 @@ impl Config {
                 off: c.has("nocdsl")
                     || [c.get("cdsltree"), c.get("cdsllink")].contains(&Some("nocdsl")),
                 fallback_default: c.get("rd.cdsl.fallback") == Some("default"),
+            },
+            syslog: SyslogParams {
+                servers: non_empty(c, "syslog").or_else(|| non_empty(c, "syslogserver")),
+                level: non_empty(c, "sysloglevel"),
+                subsys: non_empty(c, "syslogsubsys"),
+                kind: non_empty(c, "syslogtype"),
             },
             init: col.last(c, "init", parse_init),
             init_args: c.init_args.clone(),

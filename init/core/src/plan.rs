@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::cluster::{ClusterConf, ClusterNode, EthIp};
-use crate::config::{BreakPoint, CdslParams, Config};
+use crate::config::{BreakPoint, CdslParams, Config, SyslogParams};
 use crate::dhcp::Lease;
 use crate::ip::{AutoMethod, IpConfig, Mac, Route, StaticIp};
 use crate::netdev::{self, Netdev};
@@ -63,6 +63,9 @@ pub enum Action {
     MountCdsl(CdslParams),
     /// The node's `com_info/filesystems`, in order, each with its retries.
     MountFilesystems,
+    /// Send the log (what was logged so far, then every line) to syslog servers:
+    /// the command line's `syslog=...`, else the node's `com_info/syslog`.
+    StartRemoteLog(SyslogParams),
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
@@ -297,6 +300,12 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
             steps.push(fatal_if(false, Action::SetHostname(None)))
         }
         _ => {}
+    }
+    if cluster.is_some() || config.syslog.servers.is_some() {
+        steps.push(fatal_if(
+            false,
+            Action::StartRemoteLog(config.syslog.clone()),
+        ));
     }
     steps.push(fatal_if(
         false,
@@ -951,6 +960,11 @@ impl fmt::Display for Action {
                 c.conf.name,
                 c.conf.nodes.len()
             ),
+            Action::StartRemoteLog(p) => write!(
+                f,
+                "send the boot log to syslog {}",
+                p.servers.as_deref().unwrap_or("<cluster.conf com_info/syslog>")
+            ),
             Action::MountFilesystems => write!(
                 f,
                 "mount the node's cluster.conf <filesystems> in order, with their mounttimes/mountwait"
@@ -1082,6 +1096,7 @@ mod tests {
                     Action::ConfigureClusterNetwork(_) => "cluster-network",
                     Action::MountCdsl(_) => "cdsl",
                     Action::MountFilesystems => "filesystems",
+                    Action::StartRemoteLog(_) => "syslog",
                     Action::SwitchRoot(_) => "switch_root",
                 };
                 (k, s.on_error)

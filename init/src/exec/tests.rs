@@ -522,6 +522,7 @@ const CLUSTER: &str = r#"<?xml version="1.0"?>
    <com_info>
     <rootvolume name="10.0.2.2:/export/rootfs" fstype="nfs4"/>
     <eth name="eth0" mac="52:54:00:12:34:56" ip="10.0.2.15" mask="24" gateway="10.0.2.2"/>
+    <syslog name="10.0.2.2"/>
    </com_info>
   </clusternode>
   <clusternode name="n2" nodeid="2">
@@ -636,4 +637,32 @@ fn unknown_mac_fails_with_the_macs_seen_and_known() {
         .actions()
         .iter()
         .any(|c| matches!(c, Call::AddAddress(..))));
+}
+
+#[test]
+fn boot_log_goes_to_com_info_syslog_or_the_command_lines() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    sys.dirs = vec!["/sysroot/.cluster/cdsl/1".into()];
+    let _ = run_cluster("", &mut sys);
+    let sock = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+    let actions = sys.actions();
+    let log = actions
+        .iter()
+        .position(|a| a == &Call::RemoteLog(vec![sock("10.0.2.2:514")]))
+        .expect("remote log started");
+    let addr = actions
+        .iter()
+        .position(|a| matches!(a, Call::AddAddress(..)))
+        .unwrap();
+    assert!(addr < log, "after the network: {actions:#?}");
+
+    let mut sys = two_nics();
+    let _ = run(
+        &format!("root=nfs4:10.0.2.2:/x {IP} syslog=10.0.2.9:1514,10.0.2.8"),
+        &mut sys,
+    );
+    assert!(sys.actions().contains(&Call::RemoteLog(vec![
+        sock("10.0.2.9:1514"),
+        sock("10.0.2.8:514")
+    ])));
 }

@@ -30,6 +30,7 @@ pub enum Call {
     LocalMount(String, String, String),
     MakeDir(String),
     Rootovl(Vec<String>),
+    RemoteLog(Vec<std::net::SocketAddr>),
     Shell(String),
     Sleep(Duration),
     SwitchRoot(String),
@@ -181,6 +182,10 @@ impl Sys for FakeSys {
         _search: &[String],
         _timeout: Duration,
     ) -> anyhow::Result<IpAddr> {
+        // Like the real resolver, a literal needs no question.
+        if let Ok(ip) = name.parse() {
+            return Ok(ip);
+        }
         self.calls
             .push(Call::Resolve(name.into(), servers.to_vec()));
         self.hosts
@@ -202,6 +207,15 @@ impl Sys for FakeSys {
         ));
         Ok(())
     }
+    fn start_remote_log(
+        &mut self,
+        targets: &[std::net::SocketAddr],
+        _settings: &osr_core::syslog::Settings,
+        _hostname: Option<String>,
+    ) {
+        self.calls.push(Call::RemoteLog(targets.to_vec()));
+    }
+    fn stop_remote_log(&mut self) {}
     fn exists(&mut self, path: &str) -> bool {
         self.paths.iter().chain(&self.dirs).any(|p| p == path)
     }

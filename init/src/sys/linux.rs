@@ -233,6 +233,19 @@ impl Sys for Linux {
         })
     }
 
+    fn start_remote_log(
+        &mut self,
+        targets: &[std::net::SocketAddr],
+        settings: &osr_core::syslog::Settings,
+        hostname: Option<String>,
+    ) {
+        crate::remotelog::start(targets, settings, hostname);
+    }
+
+    fn stop_remote_log(&mut self) {
+        crate::remotelog::stop();
+    }
+
     fn exists(&mut self, path: &str) -> bool {
         Path::new(path).exists()
     }

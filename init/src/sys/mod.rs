@@ -63,6 +63,14 @@ pub trait Sys {
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()>;
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()>;
     fn exists(&mut self, path: &str) -> bool;
+    /// Forwards the log to syslog servers from now on (with what was logged before).
+    fn start_remote_log(
+        &mut self,
+        targets: &[std::net::SocketAddr],
+        settings: &osr_core::syslog::Settings,
+        hostname: Option<String>,
+    );
+    fn stop_remote_log(&mut self);
     fn is_dir(&mut self, path: &str) -> bool;
     /// Applies the `rootovlcfg` trees (names expanded) inside `root`.
     fn apply_rootovl(
