@@ -8,7 +8,7 @@ MACS=(52:54:00:c1:00:09)
 KARGS="nodeid=2 osrtest.expect_fstype=nfs4 osrtest.expect_addr=10.77.0.12 osrtest.expect_hostname=clnode2 \
 osrtest.expect_state=OSR_NODEID=2 osrtest.expect_state=OSR_NODEID_SOURCE=param \
 osrtest.expect_state=OSR_NODENAME=clnode2 osrtest.expect_state=OSR_CDSL_LAYOUT=v2 \
-osrtest.expect_content=/etc/hostname:clnode2 osrtest.expect_content=/var/log/cdsl-node:2 \
+osrtest.expect_link=/etc/hostname:../.cdsl.local/etc/hostname osrtest.expect_content=/.cdsl.local/etc/hostname:clnode2 osrtest.expect_content=/var/log/cdsl-node:2 \
 osrtest.write=/var/log/param-write:clnode2"
 OWN_ROOT=1
 EXPECT_EXPORT_FILES=(.cluster/cdsl/2/var/log/param-write:clnode2)

@@ -10,7 +10,9 @@ MACS=(52:54:00:c1:00:01 52:54:00:c1:00:02)
 KARGS="osrtest.expect_fstype=nfs4 osrtest.expect_mode=rw osrtest.expect_iface=eth0 \
 osrtest.expect_state=OSR_NODEID_SOURCE=mac osrtest.expect_state=OSR_CLUSTER_NAME=osrlab \
 osrtest.expect_state=OSR_CDSL_LAYOUT=v2 osrtest.expect_state=OSR_NODENAME=%H \
-osrtest.expect_content=/etc/hostname:%H osrtest.expect_mount=/.cdsl.local:nfs4 \
+osrtest.expect_link=/etc/hostname:../.cdsl.local/etc/hostname \
+osrtest.expect_file_has=/etc/hostname:%H osrtest.expect_content=/.cdsl.local/etc/hostname:%H \
+osrtest.expect_mount=/.cdsl.local:nfs4 \
 osrtest.write=/var/log/who:%H osrtest.write=/var/lib/from-%H:%H \
 osrtest.expect_content=/var/lib/cdsl-shared:shared"
 # only expectations differ per node (no nodeid=, ip=, root=)
@@ -32,7 +34,6 @@ EXPECT_EXPORT_FILES=(
 EXPECT_EXPORT_ABSENT=(
     .cluster/cdsl/default/var/log/who
     .cdsl.local/var
-    .cluster/cdsl/1/var/lib/from-clnode1
 )
 EXPECT=pass
 TIMEOUT=240

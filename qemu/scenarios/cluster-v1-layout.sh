@@ -10,7 +10,7 @@ osrtest.expect_addr=10.77.0.17 osrtest.expect_hostname=v1node \
 osrtest.expect_state=OSR_NODEID=7 osrtest.expect_state=OSR_NODENAME=v1node \
 osrtest.expect_state=OSR_CDSL_LAYOUT=v1 osrtest.expect_state=OSR_CDSL_TREE \
 osrtest.expect_state=OSR_CDSL_LINK osrtest.expect_mount=/cdsl.local:nfs \
-osrtest.expect_content=/etc/hostname:v1node osrtest.expect_content=/var/log/cdsl-node:7 \
+osrtest.expect_link=/etc/hostname:../cdsl.local/etc/hostname osrtest.expect_file_has=/etc/hostname:v1node osrtest.expect_content=/cdsl.local/etc/hostname:v1node osrtest.expect_content=/var/log/cdsl-node:7 \
 osrtest.write=/var/log/v1-write:v1node osrtest.write=/var/lib/shared-dir/v1-shared:v1node"
 OWN_ROOT=1
 EXPECT_EXPORT_FILES=(cluster/cdsl/7/var/log/v1-write:v1node cluster/shared/var/lib/shared-dir/v1-shared:v1node)

@@ -7,5 +7,7 @@ ROOT=cdsl-v2
 MACS=(52:54:00:c1:00:09)
 KARGS="rd.emergency=poweroff"
 EXPECT=fail
-EXPECT_CONSOLE=('no clusternode' '52:54:00:c1:00:09' '52:54:00:c1:00:01' '52:54:00:c1:00:02')
+# (osr-init writes "no <clusternode> of cluster.conf has a MAC of this machine", then the NICs and the
+# MACs cluster.conf knows, one a line)
+EXPECT_CONSOLE=('osr-init.*no <?clusternode' 'osr-init.*52:54:00:c1:00:09' 'osr-init.*52:54:00:c1:00:01' 'osr-init.*52:54:00:c1:00:02')
 TIMEOUT=120
