@@ -1,0 +1,482 @@
+//! osr-cdsl against temporary trees, compared with the legacy comoonics layout
+//! (legacy-sharedroot.md §1a, §1b).
+
+use std::fs;
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use osr_core::cdsl::{parse_inventory, Cdsl, CdslType, Inventory};
+use tempfile::TempDir;
+
+const CLUSTER_CONF: &str = r#"<?xml version="1.0"?>
+<cluster name="lab" config_version="1">
+  <clusternodes>
+    <clusternode name="node1" nodeid="1"/>
+    <clusternode name="node2" nodeid="2"/>
+  </clusternodes>
+</cluster>
+"#;
+
+fn osr_cdsl(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_osr-cdsl"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(root: &Path, args: &[&str]) -> String {
+    let out = osr_cdsl(root, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Refused with exit status 2 and an error containing `want`.
+fn refused(root: &Path, args: &[&str], want: &str) {
+    let out = osr_cdsl(root, args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(want), "{args:?}: {err}");
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+/// A small root: cluster.conf, etc/hostname, var/lib/rpm/Packages.
+fn base() -> TempDir {
+    let d = TempDir::new().unwrap();
+    write(d.path(), "etc/cluster/cluster.conf", CLUSTER_CONF);
+    write(d.path(), "etc/hostname", "server\n");
+    write(d.path(), "var/lib/rpm/Packages", "rpmdb");
+    d
+}
+
+fn initialised() -> TempDir {
+    let d = base();
+    ok(d.path(), &["init"]);
+    d
+}
+
+/// Every path under `root` with its type, mode and content or link target.
+fn listing(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let md = fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            if md.file_type().is_symlink() {
+                out.push(format!("{rel} -> {}", fs::read_link(&p).unwrap().display()));
+            } else if md.is_dir() {
+                out.push(format!("{rel}/ {:o}", md.mode() & 0o7777));
+                walk(root, &p, out);
+            } else {
+                let text = fs::read_to_string(&p).unwrap();
+                out.push(format!("{rel} {:o} {text:?}", md.mode() & 0o7777));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn paths(root: &Path) -> Vec<String> {
+    listing(root)
+        .iter()
+        .map(|l| {
+            l.split([' '])
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .collect()
+}
+
+fn inventory(root: &Path) -> Inventory {
+    let mut inv =
+        parse_inventory(&fs::read_to_string(root.join(".cdsl_inventory.xml")).unwrap()).unwrap();
+    for c in &mut inv.cdsls {
+        assert!(c.timestamp.take().is_some(), "{} has no timestamp", c.src);
+    }
+    inv
+}
+
+fn cdsl(src: &str, kind: CdslType, nodes: &[&str]) -> Cdsl {
+    Cdsl {
+        src: src.into(),
+        kind,
+        timestamp: None,
+        nodes: nodes.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
+fn link(root: &Path, rel: &str) -> String {
+    fs::read_link(root.join(rel))
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn init_creates_the_v2_layout_and_inventory() {
+    let d = base();
+    let before = paths(d.path());
+    ok(d.path(), &["init"]);
+    let mut want = before;
+    want.extend(
+        [
+            ".cdsl.local",
+            ".cdsl_inventory.xml",
+            ".cluster",
+            ".cluster/cdsl",
+            ".cluster/cdsl/1",
+            ".cluster/cdsl/2",
+            ".cluster/cdsl/default",
+            ".cluster/shared",
+        ]
+        .map(String::from),
+    );
+    want.sort();
+    assert_eq!(paths(d.path()), want);
+    assert_eq!(inventory(d.path()), Inventory::new_v2());
+    // Again: nothing to do, nothing changed.
+    let after = listing(d.path());
+    assert_eq!(ok(d.path(), &["--dry-run", "init"]), "");
+    ok(d.path(), &["init"]);
+    assert_eq!(listing(d.path()), after);
+}
+
+#[test]
+fn hostdependent_copies_for_each_node_and_links_like_com_mkcdsl() {
+    let d = initialised();
+    let root = d.path();
+    let host = root.join("etc/hostname");
+    fs::set_permissions(&host, fs::Permissions::from_mode(0o640)).unwrap();
+    let mtime = nix::sys::time::TimeSpec::new(1_265_884_765, 0);
+    nix::sys::stat::utimensat(
+        None,
+        &host,
+        &mtime,
+        &mtime,
+        nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+    )
+    .unwrap();
+    let xattr = set_user_xattr(&host);
+    ok(root, &["hostdependent", "etc/hostname"]);
+    assert_eq!(link(root, "etc/hostname"), "../.cdsl.local/etc/hostname");
+    for n in ["1", "2", "default"] {
+        let copy = root.join(format!(".cluster/cdsl/{n}/etc/hostname"));
+        let md = fs::symlink_metadata(&copy).unwrap();
+        assert_eq!(fs::read_to_string(&copy).unwrap(), "server\n", "{n}");
+        assert_eq!(md.mode() & 0o7777, 0o640, "{n}");
+        assert_eq!(md.mtime(), 1_265_884_765, "{n}");
+        if xattr {
+            assert_eq!(get_user_xattr(&copy), b"v", "{n}");
+        }
+    }
+    let mut want = Inventory::new_v2();
+    want.cdsls
+        .push(cdsl("etc/hostname", CdslType::HostDependent, &["1", "2"]));
+    assert_eq!(inventory(root), want);
+    // A deeper path gets the legacy example's link, and an absolute path under
+    // --root is accepted.
+    write(root, "etc/sysconfig/network", "NETWORKING=yes\n");
+    let abs = root.join("etc/sysconfig/network");
+    ok(root, &["hostdependent", abs.to_str().unwrap()]);
+    assert_eq!(
+        link(root, "etc/sysconfig/network"),
+        "../../.cdsl.local/etc/sysconfig/network"
+    );
+    assert_eq!(ok(root, &["check"]), "");
+}
+
+#[test]
+fn shared_below_hostdependent_gives_the_legacy_link() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    assert_eq!(link(root, "var"), ".cdsl.local/var");
+    ok(root, &["shared", "var/lib/rpm"]);
+    for n in ["1", "2", "default"] {
+        assert_eq!(
+            link(root, &format!(".cluster/cdsl/{n}/var/lib/rpm")),
+            "../../../../../.cluster/shared/var/lib/rpm",
+            "{n}"
+        );
+        // It resolves on the server too.
+        let through = root.join(format!(".cluster/cdsl/{n}/var/lib/rpm/Packages"));
+        assert_eq!(fs::read_to_string(through).unwrap(), "rpmdb");
+    }
+    assert_eq!(
+        fs::read_to_string(root.join(".cluster/shared/var/lib/rpm/Packages")).unwrap(),
+        "rpmdb"
+    );
+    let mut want = Inventory::new_v2();
+    want.cdsls = vec![
+        cdsl("var", CdslType::HostDependent, &["1", "2"]),
+        cdsl("var/lib/rpm", CdslType::Shared, &["1", "2"]),
+    ];
+    assert_eq!(inventory(root), want);
+    assert_eq!(
+        ok(root, &["list"]),
+        "hostdependent\tvar\t1,2\nshared\tvar/lib/rpm\t1,2\n"
+    );
+    assert_eq!(ok(root, &["check"]), "");
+}
+
+#[test]
+fn addnode_copies_default_and_adds_noderefs() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    ok(root, &["shared", "var/lib/rpm"]);
+    ok(root, &["hostdependent", "etc/hostname"]);
+    write(root, ".cluster/cdsl/default/etc/hostname", "template\n");
+    ok(root, &["addnode", "3"]);
+    let default: Vec<String> = listing(&root.join(".cluster/cdsl/default"));
+    assert_eq!(listing(&root.join(".cluster/cdsl/3")), default);
+    assert_eq!(
+        link(root, ".cluster/cdsl/3/var/lib/rpm"),
+        "../../../../../.cluster/shared/var/lib/rpm"
+    );
+    let inv = inventory(root);
+    assert!(
+        inv.cdsls.iter().all(|c| c.nodes == ["1", "2", "3"]),
+        "{inv:?}"
+    );
+    assert_eq!(ok(root, &["check"]), "");
+    refused(root, &["addnode", "3"], "already exists");
+}
+
+#[test]
+fn check_finds_a_dangling_link_and_a_missing_node_copy() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    ok(root, &["shared", "var/lib/rpm"]);
+    ok(root, &["hostdependent", "etc/hostname"]);
+    fs::remove_file(root.join(".cluster/cdsl/2/etc/hostname")).unwrap();
+    fs::remove_dir_all(root.join(".cluster/shared/var/lib/rpm")).unwrap();
+    fs::create_dir(root.join(".cluster/shared/var/lib/rpm")).unwrap();
+    fs::remove_dir(root.join(".cluster/shared/var/lib/rpm")).unwrap();
+    // A hostdependent made by hand, not in the inventory.
+    write(root, ".cluster/cdsl/default/etc/motd", "hi");
+    let out = osr_cdsl(root, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let r = root.display();
+    let want = [
+        format!("{r}/.cluster/cdsl/2/etc/hostname: missing node copy"),
+        format!("{r}/.cluster/shared/var/lib/rpm: missing shared copy"),
+        format!("{r}/.cluster/cdsl/1/var/lib/rpm: dangling link to ../../../../../.cluster/shared/var/lib/rpm"),
+        format!("{r}/.cluster/cdsl/default/etc/motd: a node copy of etc/motd, which is not a CDSL in the inventory"),
+    ];
+    for w in &want {
+        assert!(text.lines().any(|l| l == w), "missing {w:?} in:\n{text}");
+    }
+    assert_eq!(text.lines().count(), 6, "{text}"); // rpm dangles for 1, 2 and default
+}
+
+#[test]
+fn check_finds_a_wrong_link_and_a_node_outside_the_inventory() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "etc/hostname"]);
+    fs::remove_file(root.join("etc/hostname")).unwrap();
+    symlink(".cdsl.local/etc/hostname", root.join("etc/hostname")).unwrap();
+    fs::create_dir(root.join(".cluster/cdsl/7")).unwrap();
+    let out = osr_cdsl(root, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let r = root.display();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "{r}/etc/hostname: points to .cdsl.local/etc/hostname, expected ../.cdsl.local/etc/hostname\n\
+             {r}/.cluster/cdsl/7: node directory not in the inventory's nodes of etc/hostname\n"
+        )
+    );
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let d = base();
+    let root = d.path();
+    let before = listing(root);
+    let plan = ok(root, &["--dry-run", "init"]);
+    assert!(plan.contains("mkdir -p"), "{plan}");
+    assert!(plan.ends_with(".cdsl_inventory.xml\n"), "{plan}");
+    assert_eq!(listing(root), before);
+    ok(root, &["init"]);
+    let before = listing(root);
+    for args in [
+        &["--dry-run", "hostdependent", "etc/hostname"][..],
+        &["--dry-run", "addnode", "5"],
+    ] {
+        assert!(ok(root, args).contains("cp -a"), "{args:?}");
+        assert_eq!(listing(root), before, "{args:?}");
+    }
+    ok(root, &["hostdependent", "var"]);
+    let before = listing(root);
+    let plan = ok(root, &["--dry-run", "shared", "var/lib/rpm"]);
+    assert!(
+        plan.contains("ln -s ../../../../../.cluster/shared/var/lib/rpm"),
+        "{plan}"
+    );
+    assert_eq!(listing(root), before);
+}
+
+#[test]
+fn conflicts_are_refused_and_nothing_changes() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    write(root, "etc/issue", "x");
+    write(root, ".cluster/cdsl/2/etc/issue", "already there");
+    write(root, "usr/bin/true", "");
+    let before = listing(root);
+    let outside = std::env::temp_dir().join("elsewhere");
+    for (args, want) in [
+        (
+            &["hostdependent", "var"][..],
+            "var: already a hostdependent CDSL",
+        ),
+        (
+            &["hostdependent", "var/log"],
+            "below the hostdependent CDSL var",
+        ),
+        (&["hostdependent", "."], "expected a path below the root"),
+        (&["hostdependent", "etc/../var"], "'..'"),
+        (
+            &["hostdependent", outside.to_str().unwrap()],
+            "outside the root",
+        ),
+        (&["hostdependent", "etc/nothing"], "etc/nothing: missing"),
+        (
+            &["hostdependent", ".cluster/cdsl/1"],
+            "part of the CDSL infrastructure",
+        ),
+        (
+            &["hostdependent", ".cluster"],
+            "part of the CDSL infrastructure",
+        ),
+        (
+            &["hostdependent", ".cdsl_inventory.xml"],
+            "holds the inventory",
+        ),
+        (
+            &["hostdependent", "etc/issue"],
+            "cdsl/2/etc/issue: already exists",
+        ),
+        (&["shared", "usr/bin"], "not below a hostdependent CDSL"),
+        (&["shared", "var/nothing"], "default/var/nothing: missing"),
+        (&["shared", "var"], "already a hostdependent CDSL"),
+        (&["addnode", "default"], "the default directory"),
+        (&["addnode", "../x"], "without '/'"),
+        (&["frobnicate"], "unknown command"),
+    ] {
+        refused(root, args, want);
+        assert_eq!(listing(root), before, "{args:?}");
+    }
+    // A hostdependent above an existing CDSL.
+    let d = initialised();
+    ok(d.path(), &["hostdependent", "var/lib"]);
+    refused(
+        d.path(),
+        &["hostdependent", "var"],
+        "holds the hostdependent CDSL var/lib",
+    );
+    // Without an inventory.
+    let d = base();
+    refused(
+        d.path(),
+        &["hostdependent", "etc/hostname"],
+        "run `osr-cdsl init` first",
+    );
+    // A file where init wants a directory.
+    write(d.path(), ".cdsl.local", "");
+    let before = listing(d.path());
+    refused(
+        d.path(),
+        &["init"],
+        ".cdsl.local: expected a directory, found a file",
+    );
+    assert_eq!(listing(d.path()), before);
+}
+
+const V1_INVENTORY: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<cdsls config_version="1">
+  <cdsl src="/etc/hostname" type="hostdependent" timestamp="1234">
+    <nodes><noderef ref="id_1"/><noderef ref="id_2"/></nodes>
+  </cdsl>
+  <defaults cdsltree="/cluster/cdsl" cdsltree_shared="/cluster/shared" cdsl_link="/cdsl.local"
+            maxnodeidnum="0" use_nodeids="True" default_dir="default"/>
+</cdsls>
+"#;
+
+#[test]
+fn reads_a_v1_inventory_and_layout() {
+    let d = base();
+    let root = d.path();
+    write(root, "var/lib/cdsl/cdsl_inventory.xml", V1_INVENTORY);
+    for n in ["1", "2", "default"] {
+        write(root, &format!("cluster/cdsl/{n}/etc/hostname"), n);
+    }
+    fs::create_dir_all(root.join("cluster/shared")).unwrap();
+    fs::create_dir_all(root.join("cdsl.local")).unwrap();
+    fs::remove_file(root.join("etc/hostname")).unwrap();
+    symlink("../cdsl.local/etc/hostname", root.join("etc/hostname")).unwrap();
+    assert_eq!(ok(root, &["list"]), "hostdependent\tetc/hostname\t1,2\n");
+    assert_eq!(ok(root, &["check"]), "");
+    // init only makes what is missing and keeps the v1 inventory.
+    fs::remove_dir(root.join("cdsl.local")).unwrap();
+    assert_eq!(
+        ok(root, &["--dry-run", "init"]),
+        format!("mkdir -p {}/cdsl.local\n", root.display())
+    );
+    refused(root, &["addnode", "3"], "is a v1 inventory");
+}
+
+/// Sets `user.osr=v`; false when the filesystem has no user xattrs.
+fn set_user_xattr(p: &Path) -> bool {
+    let path = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: NUL-terminated path and name, and a live 1-byte value.
+    let rc = unsafe {
+        libc::lsetxattr(
+            path.as_ptr(),
+            c"user.osr".as_ptr(),
+            c"v".as_ptr().cast(),
+            1,
+            0,
+        )
+    };
+    rc == 0
+}
+
+fn get_user_xattr(p: &Path) -> Vec<u8> {
+    let path = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    let mut buf = [0u8; 16];
+    // SAFETY: NUL-terminated path and name, and a live buffer of its length.
+    let n = unsafe {
+        libc::lgetxattr(
+            path.as_ptr(),
+            c"user.osr".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    buf.get(..usize::try_from(n).unwrap_or(0)).unwrap().to_vec()
+}
