@@ -1,6 +1,9 @@
 //! osr-cdsl against temporary trees, compared with the legacy comoonics layout
 //! (legacy-sharedroot.md §1a, §1b).
 
+// Test helpers outside #[test] functions: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::Path;
