@@ -201,8 +201,12 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
     for n in &all {
         real_parents(&t.node(n, ""), &rel)?;
         let at = t.node(n, &rel);
-        if kind(&at)? != Kind::Missing {
-            out.push(Action::RemoveAll(at.clone()));
+        match (kind(&at)?, at.parent()) {
+            (Kind::Missing, Some(p)) if kind(p)? == Kind::Missing => {
+                out.push(Action::MkdirAll(p.to_path_buf()));
+            }
+            (Kind::Missing, _) => {}
+            _ => out.push(Action::RemoveAll(at.clone())),
         }
         out.push(Action::Symlink {
             target: target.clone(),

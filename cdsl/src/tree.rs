@@ -52,6 +52,9 @@ impl Tree {
     /// Reads `<root>/.cdsl_inventory.xml`, else `<root>/var/lib/cdsl/cdsl_inventory.xml`;
     /// without either, a new v2 inventory to be written at the first.
     pub fn load(root: &Path) -> Result<Tree> {
+        // Canonical, so that an absolute PATH argument can be matched against it.
+        let root = &fs::canonicalize(root)
+            .with_context(|| format!("root {}: expected a directory", root.display()))?;
         for rel in [V2_INVENTORY, V1_INVENTORY] {
             let path = root.join(rel);
             if kind(&path)? == Kind::Missing {

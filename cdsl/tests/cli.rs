@@ -263,6 +263,14 @@ fn addnode_copies_default_and_adds_noderefs() {
     );
     assert_eq!(ok(root, &["check"]), "");
     refused(root, &["addnode", "3"], "already exists");
+    // A node whose copy of var went missing still gets its shared link.
+    fs::remove_dir_all(root.join(".cluster/cdsl/3/var")).unwrap();
+    write(root, ".cluster/cdsl/default/var/cache/x", "cache");
+    ok(root, &["shared", "var/cache"]);
+    assert_eq!(
+        link(root, ".cluster/cdsl/3/var/cache"),
+        "../../../../.cluster/shared/var/cache"
+    );
 }
 
 #[test]
