@@ -2,6 +2,7 @@
 //! as open-sharedroot's initrd does after mounting the shared root.
 
 use anyhow::{bail, Result};
+use osr_core::cdsl;
 use osr_core::config::CdslParams;
 use osr_core::overlay::Mount;
 use osr_core::plan::NEW_ROOT;
@@ -9,24 +10,11 @@ use osr_core::plan::NEW_ROOT;
 use crate::exec::Record;
 use crate::sys::Sys;
 
-/// The two layout generations: (name, inventory, tree, shared, link).
-const V2: (&str, &str, &str, &str, &str) = (
-    "v2",
-    ".cdsl_inventory.xml",
-    ".cluster/cdsl",
-    ".cluster/shared",
-    ".cdsl.local",
-);
-const LAYOUTS: &[(&str, &str, &str, &str, &str)] = &[
-    V2,
-    (
-        "v1",
-        "var/lib/cdsl/cdsl_inventory.xml",
-        "cluster/cdsl",
-        "cluster/shared",
-        "cdsl.local",
-    ),
-];
+/// Inventories of the two generations, relative to the root.
+const V2_INVENTORY: &str = ".cdsl_inventory.xml";
+const V1_INVENTORY: &str = "var/lib/cdsl/cdsl_inventory.xml";
+/// Directories probed when there is no inventory (v2, then v1 defaults).
+const PROBED: &[&str] = &[".cluster/cdsl", ".cdsl.local", "cluster/cdsl", "cdsl.local"];
 
 pub fn mount(
     params: &CdslParams,
@@ -35,35 +23,40 @@ pub fn mount(
     record: &mut Record,
 ) -> Result<()> {
     let at = |rel: &str| format!("{NEW_ROOT}/{}", rel.trim_start_matches('/'));
-    // An inventory decides the generation; without one, the directories do.
-    let found = LAYOUTS
+    let v2 = sys.read_file(&at(V2_INVENTORY));
+    let v1 = sys.read_file(&at(V1_INVENTORY));
+    let present: Vec<&str> = PROBED
         .iter()
-        .find(|l| sys.exists(&at(l.1)))
-        .map(|l| (l.0, l))
-        .or_else(|| {
-            LAYOUTS
-                .iter()
-                .find(|l| sys.is_dir(&at(l.2)))
-                .map(|l| ("dirs", l))
-        });
-    let (version, layout) = match found {
-        Some(f) => f,
-        None if params.tree.is_some() => ("params", &V2),
-        None => {
-            log::info!("cdsl: no CDSL infrastructure in the root (no inventory, no .cluster/cdsl or cluster/cdsl); nothing to bind");
-            record.set("CDSL_LAYOUT", "none");
-            return Ok(());
-        }
+        .copied()
+        .filter(|d| sys.is_dir(&at(d)))
+        .collect();
+    let overrides = cdsl::Overrides {
+        tree: params.tree.clone(),
+        link: params.link.clone(),
+        shared: params.shared.clone(),
+        nocdsl: params.off,
     };
-    let tree = params.tree.clone().unwrap_or_else(|| layout.2.to_string());
-    let shared = params
-        .shared
-        .clone()
-        .unwrap_or_else(|| layout.3.to_string());
-    let link = params.link.clone().unwrap_or_else(|| layout.4.to_string());
+    let found = cdsl::layout(
+        v2.as_deref(),
+        v1.as_deref(),
+        &|d: &str| present.contains(&d.trim_matches('/')),
+        &overrides,
+    )
+    .map_err(|e| anyhow::anyhow!("cdsl: {e}"))?;
+    let Some(layout) = found else {
+        log::info!("cdsl: no CDSL infrastructure in the root (no inventory, no .cluster/cdsl or cluster/cdsl); nothing to bind");
+        record.set("CDSL_LAYOUT", "none");
+        return Ok(());
+    };
+    let version = match layout.version {
+        cdsl::LayoutVersion::V1 => "v1",
+        cdsl::LayoutVersion::V2 => "v2",
+        cdsl::LayoutVersion::NoInventory => "dirs",
+    };
+    let (tree, shared, link) = (layout.tree, layout.shared, layout.link);
     let mut source = at(&format!("{tree}/{nodeid}"));
     if !sys.is_dir(&source) {
-        let default = at(&format!("{tree}/default"));
+        let default = at(&format!("{tree}/{}", layout.default_dir));
         if params.fallback_default && sys.is_dir(&default) {
             log::warn!(
                 "cdsl: no {source} for node {nodeid}; using {default} (rd.cdsl.fallback=default)"

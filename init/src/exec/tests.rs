@@ -546,7 +546,11 @@ fn run_cluster(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record)
 #[test]
 fn cluster_node_found_by_mac_gets_its_network_root_and_cdsl() {
     let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
-    sys.paths = vec!["/sysroot/.cdsl_inventory.xml".into()];
+    sys.files = vec![(
+        "/sysroot/.cdsl_inventory.xml".into(),
+        r#"<cdsls config_version="2.0" tree=".cluster/cdsl" sharedtree=".cluster/shared" link=".cdsl.local" maxnodeidnum="0" use_nodeids="True" mountpoint="" default_dir="default" node_prefix="" expandstring=".cdsl"/>"#.into(),
+        0o644,
+    )];
     sys.dirs = vec!["/sysroot/.cluster/cdsl/1".into()];
     let (res, _) = run_cluster("", &mut sys);
     assert_eq!(

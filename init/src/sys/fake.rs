@@ -49,8 +49,7 @@ pub struct FakeSys {
     pub mount_data: Vec<String>,
     /// The lease every DHCP request gets (on the first interface), or an error.
     pub lease: Option<Lease>,
-    /// Paths that exist (files and directories) and directories.
-    pub paths: Vec<String>,
+    /// Directories that exist.
     pub dirs: Vec<String>,
     /// Names the fake DNS knows.
     pub hosts: Vec<(String, IpAddr)>,
@@ -216,8 +215,12 @@ impl Sys for FakeSys {
         self.calls.push(Call::RemoteLog(targets.to_vec()));
     }
     fn stop_remote_log(&mut self) {}
-    fn exists(&mut self, path: &str) -> bool {
-        self.paths.iter().chain(&self.dirs).any(|p| p == path)
+    fn read_file(&mut self, path: &str) -> Option<String> {
+        self.files
+            .iter()
+            .rev()
+            .find(|f| f.0 == path)
+            .map(|f| f.1.clone())
     }
     fn is_dir(&mut self, path: &str) -> bool {
         self.dirs.iter().any(|p| p == path)

@@ -246,8 +246,8 @@ impl Sys for Linux {
         crate::remotelog::stop();
     }
 
-    fn exists(&mut self, path: &str) -> bool {
-        Path::new(path).exists()
+    fn read_file(&mut self, path: &str) -> Option<String> {
+        std::fs::read_to_string(path).ok()
     }
 
     fn is_dir(&mut self, path: &str) -> bool {

@@ -62,7 +62,8 @@ pub trait Sys {
     /// A local mount (tmpfs, overlay, bind); the target directory is created.
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()>;
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()>;
-    fn exists(&mut self, path: &str) -> bool;
+    /// A small text file's contents, `None` if it cannot be read.
+    fn read_file(&mut self, path: &str) -> Option<String>;
     /// Forwards the log to syslog servers from now on (with what was logged before).
     fn start_remote_log(
         &mut self,
