@@ -301,6 +301,10 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
         }
         _ => {}
     }
+    let mut fs_modules = fs_modules;
+    if config.overlay.is_some() {
+        fs_modules.push("overlay");
+    }
     if cluster.is_some() || config.syslog.servers.is_some() {
         steps.push(fatal_if(
             false,
