@@ -248,9 +248,7 @@ impl Config {
                 .all(c, "rd.driver.blacklist", parse_module_list)
                 .concat(),
             module_params: module_params(c),
-            retry: col
-                .last(c, "rd.retry", parse_seconds)
-                .unwrap_or(DEFAULT_RETRY),
+            retry: mount_retry(&mut col, c),
             timeout: col
                 .last(c, "rd.timeout", parse_seconds)
                 .filter(|d| !d.is_zero()),
@@ -316,6 +314,20 @@ fn overlay_spec(col: &mut Collector, c: &Cmdline) -> Option<OverlaySpec> {
             .last(c, "rd.live.overlay.overlayfs", parse_bool)
             .unwrap_or(false);
     legacy.then(OverlaySpec::default)
+}
+
+/// `rd.retry=`; open-sharedroot's `mounttimes=` x `mountwait=` (defaults 30 x 10 s
+/// for NFS in the legacy initrd) when given instead.
+fn mount_retry(col: &mut Collector, c: &Cmdline) -> Duration {
+    if let Some(r) = col.last(c, "rd.retry", parse_seconds) {
+        return r;
+    }
+    let times = col.last(c, "mounttimes", parse_count);
+    let wait = col.last(c, "mountwait", parse_seconds);
+    match (times, wait) {
+        (None, None) => DEFAULT_RETRY,
+        (t, w) => w.unwrap_or(Duration::from_secs(10)) * t.unwrap_or(30),
+    }
 }
 
 fn non_empty(c: &Cmdline, key: &str) -> Option<String> {

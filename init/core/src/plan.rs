@@ -1568,4 +1568,20 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn mounttimes_and_mountwait_set_the_retry() {
+        let retry = |extra: &str| {
+            let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP} {extra}")).unwrap();
+            p.steps.iter().find_map(|s| match &s.action {
+                Action::MountNfsRoot { retry, .. } => Some(retry.as_secs()),
+                _ => None,
+            })
+        };
+        assert_eq!(retry(""), Some(180));
+        assert_eq!(retry("mounttimes=5 mountwait=4"), Some(20));
+        assert_eq!(retry("mounttimes=3"), Some(30));
+        assert_eq!(retry("mountwait=2"), Some(60));
+        assert_eq!(retry("mounttimes=5 rd.retry=7"), Some(7));
+    }
 }
