@@ -1,12 +1,13 @@
 # osr-rs: build, install and test.
-#   make            build target/x86_64-unknown-linux-musl/release/osr-init (static)
-#   make install    DESTDIR=... : /usr/sbin/osr-init + /usr/lib/dracut/modules.d/95osr-rs/
+#   make            build target/x86_64-unknown-linux-musl/release/osr-init and osr-cdsl (static)
+#   make install    DESTDIR=... : /usr/sbin/osr-init, /usr/sbin/osr-cdsl + /usr/lib/dracut/modules.d/95osr-rs/
 #   make test       the whole suite: host setup, cargo test, clippy, fmt, netns DHCP tests,
 #                   qemu boot scenarios
 #   make demo       boot one diskless node in qemu and show its console
 TARGET      := x86_64-unknown-linux-musl
 CARGO       ?= cargo
 BIN         := target/$(TARGET)/release/osr-init
+CDSL_BIN    := target/$(TARGET)/release/osr-cdsl
 DESTDIR     ?=
 SBINDIR     := /usr/sbin
 DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
@@ -16,14 +17,15 @@ DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
 all: build
 
 build:
-	$(CARGO) build --release --target $(TARGET) -p osr-init
+	$(CARGO) build --release --target $(TARGET) -p osr-init -p osr-cdsl
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/osr-init
+	install -D -m 0755 $(CDSL_BIN) $(DESTDIR)$(SBINDIR)/osr-cdsl
 	install -D -m 0755 dracut-module/module-setup.sh $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/osr-init
+	rm -f $(DESTDIR)$(SBINDIR)/osr-init $(DESTDIR)$(SBINDIR)/osr-cdsl
 	rm -rf $(DESTDIR)$(DRACUTMODDIR)
 
 setup:
