@@ -822,10 +822,15 @@ fn apply_rootovl(
     sys: &mut dyn Sys,
     record: &mut Record,
 ) -> Result<()> {
-    let hostname = learned.nets.iter().find_map(|n| n.hostname.clone());
+    let hostname = learned
+        .node
+        .as_ref()
+        .map(|(_, name)| name.clone())
+        .or_else(|| learned.nets.iter().find_map(|n| n.hostname.clone()));
+    let nodeid = learned.node.as_ref().map(|(n, _)| n.nodeid.to_string());
     let mut expanded = Vec::new();
     for name in names {
-        match rootovl::expand(name, hostname.as_deref(), None) {
+        match rootovl::expand(name, hostname.as_deref(), nodeid.as_deref()) {
             Ok(n) => expanded.push(n),
             Err(e) => log::warn!("rootovlcfg: {e}; skipping '{name}'"),
         }

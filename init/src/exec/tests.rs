@@ -670,3 +670,19 @@ fn boot_log_goes_to_com_info_syslog_or_the_command_lines() {
         sock("10.0.2.8:514")
     ])));
 }
+
+#[test]
+fn rootovlcfg_percent_n_is_the_cluster_node_id() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    sys.dirs = vec!["/sysroot/.cluster/cdsl/1".into()];
+    let _ = run_cluster("rootovl rootovlcfg=common,node%n,%h", &mut sys);
+    assert!(
+        sys.actions().contains(&Call::Rootovl(vec![
+            "common".into(),
+            "node1".into(),
+            "n1".into()
+        ])),
+        "{:#?}",
+        sys.actions()
+    );
+}
