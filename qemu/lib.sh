@@ -20,6 +20,10 @@
 #   lab_dnsmasq_wait [SECS]      until it listens on port 67
 #   lab_dnsmasq_summary DIR      one line: what dnsmasq saw and answered (DHCP message counts)
 #   lab_qemu_monitor SOCK CMD... send human-monitor commands to a running qemu, print the answers
+#   lab_syslog_start PORT FILE   a UDP syslog listener on PORT (every address of the ns): one
+#                                line of FILE per datagram received (newlines in it made spaces)
+#   lab_syslog_wait [SECS]       until it listens
+#   lab_syslog_stop              stop it
 #   lab_tree_listing DIR         every entry of DIR: type, mode, owner, size, mtime, symlink
 #                                target, and the sha256 of every regular file (for diff)
 #   lab_cleanup                  kill what we started (by PID / own process group), delete the ns
@@ -51,6 +55,7 @@ LAB_NS=""
 LAB_NFS_PID=""
 LAB_QEMU_PID=""
 LAB_DNSMASQ_PID=""
+LAB_SYSLOG_PID="" LAB_SYSLOG_PORT=""
 LAB_VLAN_IFACE=""  # vlan<VID> once lab_vlan_start ran: dnsmasq serves it too
 LAB_TMPDIRS=()  # removed at cleanup
 
@@ -386,6 +391,45 @@ lab_qemu_monitor() { # SOCK CMD...
     python3 -c "$LAB_MONITOR_PY" "$@"
 }
 
+# ------------------------------------------------------------------ syslog listener
+# A syslog server as far as UDP goes: every datagram that reaches PORT (any address of the
+# namespace: 127.0.0.1, which is the guests' 10.0.2.2 with user-mode networking, and br0's
+# 10.77.0.1 with NET=tap) becomes one line of FILE, as received (no parsing), written at once.
+LAB_SYSLOG_PY='
+import socket, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", port))
+with open(out, "ab", buffering=0) as f:
+    while True:
+        d, _ = s.recvfrom(65535)
+        f.write(d.rstrip(b"\n").replace(b"\n", b" ") + b"\n")
+'
+lab_syslog_start() { # PORT FILE; needs LAB_NS
+    [ -n "$LAB_NS" ] || lab_die "lab_syslog_start: no namespace"
+    : >"$2"
+    setsid ip netns exec "$LAB_NS" python3 -c "$LAB_SYSLOG_PY" "$1" "$2" >"$2.err" 2>&1 </dev/null &
+    LAB_SYSLOG_PID=$! LAB_SYSLOG_PORT=$1
+    LAB_PGIDS+=("$LAB_SYSLOG_PID")
+}
+
+lab_syslog_wait() { # [SECS]: 0 when the listener's port is bound
+    local n=$((${1:-10} * 10)) i
+    for ((i = 0; i < n; i++)); do
+        ip netns exec "$LAB_NS" ss -Hlun 2>/dev/null | grep -qE ":${LAB_SYSLOG_PORT}[[:space:]]" && return 0
+        kill -0 "$LAB_SYSLOG_PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+lab_syslog_stop() {
+    [ -n "$LAB_SYSLOG_PID" ] || return 0
+    lab_kill_group "$LAB_SYSLOG_PID"
+    wait "$LAB_SYSLOG_PID" 2>/dev/null || true
+    LAB_SYSLOG_PID=""
+}
+
 # ------------------------------------------------------------------ export contents
 # A listing of an exported tree, to compare before and after a boot (EXPORT_UNCHANGED=1 in a
 # scenario): one line per entry (path, type, mode, owner, size, mtime, symlink target), then the
@@ -407,10 +451,14 @@ lab_cluster_image() { # CLUSTER_CONF (a path) -> the image's file name: cluster-
 
 # DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root), and the CDSL roots
 # (a scenario's ROOT=): DIR/cdsl-v2 for the nodes of fixtures/cluster-two.conf, DIR/cdsl-v1 for
-# fixtures/cluster-v1.conf's
-lab_build_roots() {
+# fixtures/cluster-v1.conf's; with a second argument cdsl-tool also DIR/cdsl-tool, the v2 layout
+# for fixtures/cluster-two.conf made by the osr-cdsl tool (it must be built: see run-scenarios)
+lab_build_roots() { # DIR [cdsl-tool]
     "$LAB_DIR/mkroot" "$1/root" && "$LAB_DIR/mkroot" --no-init "$1/noinit" &&
         "$LAB_DIR/mkroot" --host dnode2 "$1/hosts/dnode2" &&
         "$LAB_DIR/mkroot" --cdsl v2 --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$1/cdsl-v2" &&
-        "$LAB_DIR/mkroot" --cdsl v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$1/cdsl-v1"
+        "$LAB_DIR/mkroot" --cdsl v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$1/cdsl-v1" &&
+        if [ "${2:-}" = cdsl-tool ]; then
+            "$LAB_DIR/mkroot" --cdsl osr-cdsl --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$1/cdsl-tool"
+        fi
 }
