@@ -5,11 +5,11 @@ DNSMASQ=no
 CLUSTER_CONF=qemu/fixtures/cluster-two.conf
 ROOT=cdsl-v2
 MACS=(52:54:00:c1:00:01 52:54:00:c1:00:02)
-# /live/image is not checked for ro: with cluster.conf's mountopts="rw" osr-init mounts the lower
-# NFS root rw (while logging "lower ... (read-only)"); with root=... (overlay-tmpfs) it is ro.
+# /live/image must be ro although cluster.conf's rootvolume says mountopts="rw": the overlay's
+# lower layer is always mounted read-only.
 # /.cdsl.local is a bind of the overlay root's .cluster/cdsl/<nodeid> (fstype overlay, not nfs4)
 KARGS="rootovl osrtest.expect_mount=/:overlay osrtest.expect_mode=rw \
-osrtest.expect_mount=/live/image:nfs4 osrtest.expect_mount=/live/cow:tmpfs \
+osrtest.expect_mount=/live/image:nfs4:ro osrtest.expect_mount=/live/cow:tmpfs \
 osrtest.expect_state=OSR_OVERLAY=tmpfs osrtest.expect_state=OSR_CDSL_LAYOUT=v2 \
 osrtest.expect_state=OSR_NODEID_SOURCE=mac osrtest.expect_state=OSR_NODENAME=%H \
 osrtest.expect_mount=/.cdsl.local:overlay \

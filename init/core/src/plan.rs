@@ -150,6 +150,8 @@ pub struct RootPlan {
     pub force_nfs4: bool,
     pub rootflags: Vec<String>,
     pub rw: bool,
+    /// The overlay's lower layer: read-only whatever the options say.
+    pub force_ro: bool,
     /// The mount, when the command line alone determines it (for `osr-init plan`).
     pub preview: Option<NfsMount>,
 }
@@ -446,6 +448,7 @@ fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootP
         rootflags: config.rootflags.clone(),
         // The overlay's lower layer is always read-only.
         rw: config.rw && config.overlay.is_none(),
+        force_ro: config.overlay.is_some(),
         preview: None,
     };
     // With a static network the whole mount is known now: check it (and show it).
@@ -657,10 +660,12 @@ pub fn root_mount(
         rootflags: &root.rootflags,
         rw: root.rw,
     };
-    nfs_mount(&spec, &facts).map_err(|expected| PlanError::NfsOptions {
+    let mut mount = nfs_mount(&spec, &facts).map_err(|expected| PlanError::NfsOptions {
         root: spec.path.clone(),
         expected,
-    })
+    })?;
+    mount.read_only |= root.force_ro;
+    Ok(mount)
 }
 
 fn primary_static(config: &Config) -> Option<&StaticIp> {
@@ -1583,5 +1588,13 @@ mod tests {
         assert_eq!(retry("mounttimes=3"), Some(30));
         assert_eq!(retry("mountwait=2"), Some(60));
         assert_eq!(retry("mounttimes=5 rd.retry=7"), Some(7));
+    }
+
+    #[test]
+    fn the_overlay_lower_stays_read_only_even_with_rw_options() {
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x:rw {IP} rootovl")).unwrap();
+        assert!(root_of(&p).preview.as_ref().unwrap().read_only);
+        let p = plan_for(&format!("root=nfs4:10.0.2.2:/x:rw {IP}")).unwrap();
+        assert!(!root_of(&p).preview.as_ref().unwrap().read_only);
     }
 }
