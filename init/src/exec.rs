@@ -166,7 +166,12 @@ fn run_action(
                 );
             }
             if !bonds.is_empty() {
-                sys.load_modules(&["bonding".to_string()], false)?;
+                let mut modules: Vec<String> = bonds
+                    .iter()
+                    .map(|d| osr_core::netdev::module_for(d).to_string())
+                    .collect();
+                modules.dedup();
+                sys.load_modules(&modules, false)?;
                 for dev in &bonds {
                     sys.create_netdev(dev)?;
                 }

@@ -255,6 +255,17 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
     let hostname = primary_static(config).and_then(|s| s.hostname.clone());
 
     let mut names = config.driver_pre.clone();
+    // The legacy initrd loaded the <eth driver> modules before looking for the node.
+    let drivers = cluster
+        .iter()
+        .flat_map(|c| c.nodes.iter())
+        .flat_map(|n| n.com.eths.iter())
+        .filter_map(|e| e.driver.clone());
+    for d in drivers {
+        if !names.contains(&d) {
+            names.push(d);
+        }
+    }
     for dev in &config.netdevs {
         let m = netdev::module_for(dev).to_string();
         if !names.contains(&m) {
@@ -476,7 +487,8 @@ fn root_plan(config: &Config, nets: &[NetPlan], uses_dhcp: bool) -> Result<RootP
 }
 
 /// A cluster node's network from its `<eth>` entries: bonds for masters with slaves,
-/// then one [`NetPlan`] per interface with an address (static or `dhcp`).
+/// bridges for `bridge=` ports, then one [`NetPlan`] per interface with an address
+/// (static or `dhcp`).
 pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<NetPlan>) {
     let mut bonds: Vec<Netdev> = Vec::new();
     for eth in node.com.eths.iter().filter(|e| e.slave) {
@@ -504,8 +516,31 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
             }
         }
     }
-    let mut plans = Vec::new();
+    // ifcfg's BRIDGE=: the NIC (or bond) is a port of that bridge, which carries the ip.
+    let mut bridges: Vec<Netdev> = Vec::new();
     for eth in node.com.eths.iter().filter(|e| !e.slave) {
+        let Some(br) = &eth.bridge else { continue };
+        let existing = bridges.iter_mut().find_map(|d| match d {
+            Netdev::Bridge(b) if &b.name == br => Some(b),
+            _ => None,
+        });
+        match existing {
+            Some(b) => b.ports.push(eth.name.clone()),
+            None => bridges.push(Netdev::Bridge(netdev::Bridge {
+                name: br.clone(),
+                ports: vec![eth.name.clone()],
+            })),
+        }
+    }
+    bonds.extend(bridges);
+    let enslaved: Vec<String> = bonds.iter().flat_map(|b| b.lower().to_vec()).collect();
+    let mut plans = Vec::new();
+    for eth in node
+        .com
+        .eths
+        .iter()
+        .filter(|e| !e.slave && e.bridge.is_none())
+    {
         let mut plan = match eth.ip {
             None => continue,
             Some(EthIp::Dhcp) => dhcp_net_plan(config, Some(&eth.name), eth.mtu, None),
@@ -528,10 +563,12 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
             }
         };
         plan.hostname = Some(node.name.clone());
-        plan.enslaved = bonds.iter().flat_map(|b| b.lower().to_vec()).collect();
+        plan.enslaved = enslaved.clone();
         plans.push(plan);
     }
-    (bonds, plans)
+    // Bonds before the bridges they are ports of.
+    let devs = netdev::creation_order(&bonds).unwrap_or(bonds);
+    (devs, plans)
 }
 
 fn classful(a: std::net::Ipv4Addr) -> u8 {

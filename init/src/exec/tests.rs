@@ -686,3 +686,49 @@ fn rootovlcfg_percent_n_is_the_cluster_node_id() {
         sys.actions()
     );
 }
+
+#[test]
+fn cluster_bond_under_a_bridge_carries_the_address() {
+    let conf = r#"<cluster name="c"><clusternodes>
+      <clusternode name="b1" nodeid="1"><com_info>
+        <rootvolume name="10.0.2.2:/export/rootfs" fstype="nfs4"/>
+        <eth name="eth0" mac="52:54:00:12:34:56" master="bond0" slave="yes" driver="virtio_net"/>
+        <eth name="eth1" mac="52:54:00:12:34:57" master="bond0" slave="yes"/>
+        <eth name="bond0" bridge="br0"><properties><property name="BONDING_OPTS">BONDING_OPTS="mode=active-backup miimon=100"</property></properties></eth>
+        <eth name="br0" type="Bridge" ip="10.0.2.15" mask="255.255.255.0" gateway="10.0.2.2"/>
+      </com_info></clusternode>
+      <clusternode name="b2" nodeid="2"><com_info><eth name="eth0" mac="52:54:00:00:00:02" ip="dhcp"/></com_info></clusternode>
+    </clusternodes></cluster>"#;
+    let config = Config::from_cmdline(&Cmdline::parse("nocdsl")).unwrap();
+    let conf = osr_core::cluster::parse(conf).unwrap();
+    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
+    let mut sys = two_nics();
+    let mut record = Record::default();
+    let res = execute(&plan, &mut sys, &mut record);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    assert!(
+        matches!(&actions[0], Call::LoadModules(m, true) if m == &["virtio_net".to_string()]),
+        "{actions:#?}"
+    );
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let bond = pos(&Call::CreateNetdev("bond0".into()));
+    let br = pos(&Call::CreateNetdev("br0".into()));
+    let addr = pos(&Call::AddAddress("br0".into(), ip("10.0.2.15"), 24));
+    assert!(bond < br && br < addr, "{actions:#?}");
+    assert!(
+        actions.contains(&Call::LoadModules(
+            vec!["bonding".into(), "bridge".into()],
+            false
+        )),
+        "{actions:#?}"
+    );
+}
