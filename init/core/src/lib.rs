@@ -5,6 +5,7 @@
 //! values. The `osr-init` binary gathers those inputs, asks [`plan::plan`] what to
 //! do, and executes the resulting [`plan::Plan`].
 
+pub mod blkid;
 pub mod cdsl;
 pub mod cluster;
 pub mod cmdline;
