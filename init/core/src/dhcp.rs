@@ -19,7 +19,7 @@ use std::time::Duration;
 use dhcproto::v4::{DhcpOption, Flags, HType, Message, MessageType, Opcode, OptionCode};
 use dhcproto::{Decodable, Encodable};
 
-use crate::ip::Mac;
+use crate::ip::{classful_prefix, Mac};
 
 /// RFC 2131 4.1: the first retransmission after 4 s, doubling up to 64 s, ±1 s.
 const FIRST_INTERVAL: Duration = Duration::from_secs(4);
@@ -689,14 +689,6 @@ pub fn prefix_of(mask: Ipv4Addr) -> Option<u8> {
     let bits = u32::from(mask);
     let ones = bits.leading_ones();
     (bits.checked_shl(ones).unwrap_or(0) == 0).then(|| u8::try_from(ones).unwrap_or(32))
-}
-
-fn classful_prefix(a: Ipv4Addr) -> u8 {
-    match a.octets().first() {
-        Some(0..=127) => 8,
-        Some(128..=191) => 16,
-        _ => 24,
-    }
 }
 
 /// Hostnames and domains: letters, digits, '-', '_' and '.', at most 253 bytes.

@@ -503,15 +503,6 @@ fn networkd_netdev(dev: &Netdev) -> String {
 
 /// The bonding driver's option names (sysfs) as systemd.netdev(5) [Bond] keys.
 fn networkd_bond_options(b: &Bond) -> Vec<(&'static str, String)> {
-    const MODES: [&str; 7] = [
-        "balance-rr",
-        "active-backup",
-        "balance-xor",
-        "broadcast",
-        "802.3ad",
-        "balance-tlb",
-        "balance-alb",
-    ];
     let mut out = Vec::new();
     for (name, value) in &b.options {
         if !is_option(value) {
@@ -523,7 +514,7 @@ fn networkd_bond_options(b: &Bond) -> Vec<(&'static str, String)> {
                 let named = value
                     .parse::<usize>()
                     .ok()
-                    .and_then(|i| MODES.get(i).map(|m| m.to_string()));
+                    .and_then(|i| crate::netdev::BOND_MODES.get(i).map(|m| m.to_string()));
                 ("Mode", named.unwrap_or_else(|| value.clone()))
             }
             "miimon" => ("MIIMonitorSec", ms()),

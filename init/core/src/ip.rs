@@ -289,7 +289,7 @@ fn parse_netmask(s: &str, client: IpAddr) -> Result<u8, Expected> {
 }
 
 /// RFC 791 classes, as the kernel's ipconfig derives a missing netmask.
-fn classful_prefix(a: Ipv4Addr) -> u8 {
+pub fn classful_prefix(a: Ipv4Addr) -> u8 {
     match a.octets()[0] {
         0..=127 => 8,
         128..=191 => 16,

@@ -119,21 +119,21 @@ const OFF_MAX: &[&str] = &["off", "maxval"];
 const PEER_NOTIF: &[&str] = &["off", "maxval", "default"];
 const OFF_ON: &[&str] = &["off", "on"];
 
+/// The bonding driver's mode names, by mode number (include/uapi/linux/if_bonding.h).
+pub const BOND_MODES: [&str; 7] = [
+    "balance-rr",
+    "active-backup",
+    "balance-xor",
+    "broadcast",
+    "802.3ad",
+    "balance-tlb",
+    "balance-alb",
+];
+
 /// The bonding driver's options settable through sysfs before enslaving, in
 /// bond_options.c's order.
 const BOND_OPTIONS: &[(&str, Kind)] = &[
-    (
-        "mode",
-        Kind::Enum(&[
-            "balance-rr",
-            "active-backup",
-            "balance-xor",
-            "broadcast",
-            "802.3ad",
-            "balance-tlb",
-            "balance-alb",
-        ]),
-    ),
+    ("mode", Kind::Enum(&BOND_MODES)),
     (
         "packets_per_slave",
         Kind::Range(0, 65535, &["default", "maxval"]),

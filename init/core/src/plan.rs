@@ -550,7 +550,7 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
                     peer: None,
                     gateway: eth.gateway,
                     prefix: eth.mask.unwrap_or(match address {
-                        IpAddr::V4(a) => classful(a),
+                        IpAddr::V4(a) => crate::ip::classful_prefix(a),
                         IpAddr::V6(_) => 64,
                     }),
                     hostname: Some(node.name.clone()),
@@ -569,14 +569,6 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
     // Bonds before the bridges they are ports of.
     let devs = netdev::creation_order(&bonds).unwrap_or(bonds);
     (devs, plans)
-}
-
-fn classful(a: std::net::Ipv4Addr) -> u8 {
-    match a.octets().first() {
-        Some(0..=127) => 8,
-        Some(128..=191) => 16,
-        _ => 24,
-    }
 }
 
 /// The root a cluster node's `<rootvolume>` names, with `rootfs=`/`mountopts=` applied.
