@@ -6,6 +6,7 @@
 //! do, and executes the resulting [`plan::Plan`].
 
 pub mod blkid;
+pub mod block;
 pub mod cdsl;
 pub mod cluster;
 pub mod cmdline;
