@@ -18,6 +18,7 @@ pub mod ip;
 pub mod kmod;
 pub mod netdev;
 pub mod nfs;
+pub mod ocfs2;
 pub mod overlay;
 pub mod plan;
 pub mod root;
