@@ -13,6 +13,7 @@ pub mod cmdline;
 pub mod config;
 pub mod dhcp;
 pub mod dns;
+pub mod gfs2;
 pub mod handover;
 pub mod ip;
 pub mod kmod;
