@@ -11,6 +11,7 @@ pub mod cdsl;
 pub mod cluster;
 pub mod cmdline;
 pub mod config;
+pub mod corosync;
 pub mod dhcp;
 pub mod dns;
 pub mod gfs2;
