@@ -1,7 +1,9 @@
 //! OCFS2 superblock and heartbeat-region tests against images made by mkfs.ocfs2 1.8.7
 //! (`fixtures/ocfs2/make.sh` makes them). `<name>.expect` is what `blkid -p` and
-//! `debugfs.ocfs2` (`stats`, `stat //heartbeat`) said about the full image;
-//! `<name>.sparse` keeps only the byte ranges `heartbeat_region` reads (records of
+//! `debugfs.ocfs2` (`stats`, `stat //heartbeat`) said about the full image, `<name>.ls`
+//! the system directory `debugfs.ocfs2 -R "ls -l //"` listed (inode block, name);
+//! `<name>.sparse` keeps only the byte ranges `heartbeat_region` and a walk of the
+//! whole system directory read (records of
 //! `b'R' offset:u64 len:u64` for a range read, `b'D' offset:u64 len:u32 bytes` for its
 //! non-zero runs, little-endian). The expected region is computed here from debugfs'
 //! extent with ocfs2-tools' arithmetic, not by the code under test.
@@ -14,7 +16,7 @@ use std::io::{Cursor, ErrorKind};
 use std::path::{Path, PathBuf};
 
 use osr_core::ocfs2::{
-    heartbeat_region, superblock, HeartbeatRegion, Ocfs2Error, ReadAt, HEAD_BYTES,
+    heartbeat_region, superblock, system_file, HeartbeatRegion, Ocfs2Error, ReadAt, HEAD_BYTES,
 };
 
 const IMAGES: [&str; 12] = [
@@ -251,33 +253,42 @@ fn the_stacks_are_told_apart() {
     assert_eq!(sb("local").max_slots, 1);
 }
 
-/// Every read the walk makes, as (offset, len), for the truncation tests.
-fn reads(name: &str) -> Vec<(u64, u64)> {
-    Sparse::load(name).ranges
+/// The reads `op` makes on the fixture, as (offset, len).
+fn reads_of(name: &str, op: fn(&mut dyn ReadAt) -> bool) -> Vec<(u64, u64)> {
+    struct Recorder(Sparse, Vec<(u64, u64)>);
+    impl ReadAt for Recorder {
+        fn read_at(&mut self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+            self.1.push((offset, len as u64));
+            self.0.read_at(offset, len)
+        }
+    }
+    let mut rec = Recorder(Sparse::load(name), Vec::new());
+    assert!(op(&mut rec), "{name}");
+    rec.1
+}
+
+/// Cuts the device short at, and around, every boundary `op` reads: it must fail
+/// exactly when the cut falls before the end of something it needs.
+fn cut_everywhere(name: &str, op: fn(&mut dyn ReadAt) -> bool) {
+    let reads = reads_of(name, op);
+    let full = reads.iter().map(|&(o, l)| o + l).max().unwrap();
+    let mut cuts: Vec<u64> = reads
+        .iter()
+        .flat_map(|&(o, l)| [o, o + 1, o + l / 2, o + l - 1, o + l])
+        .collect();
+    cuts.extend([0, 511, 512, 1024, 4096]);
+    for cut in cuts {
+        let mut dev = Sparse::load(name);
+        dev.size = cut;
+        assert_eq!(op(&mut dev), cut >= full, "{name} cut at {cut}");
+    }
 }
 
 #[test]
 fn a_device_cut_short_anywhere_is_an_error() {
     for name in IMAGES {
-        let ends: Vec<u64> = reads(name).iter().map(|&(o, l)| o + l).collect();
-        let full = *ends.iter().max().unwrap();
-        let mut cuts: Vec<u64> = reads(name)
-            .iter()
-            .flat_map(|&(o, l)| [o, o + 1, o + l / 2, o + l - 1])
-            .collect();
-        cuts.extend([0, 511, 512, 1024, 4096]);
-        for cut in cuts {
-            let mut dev = Sparse::load(name);
-            dev.size = cut;
-            // Reads of blocks that end before the cut still work, so a cut past every
-            // read is not a truncation.
-            let r = heartbeat_region(&mut dev, 512);
-            if cut >= full {
-                assert!(r.is_ok(), "{name} cut at {cut}: {r:?}");
-            } else {
-                assert!(r.is_err(), "{name} cut at {cut}: {r:?}");
-            }
-        }
+        cut_everywhere(name, |dev| heartbeat_region(dev, 512).is_ok());
+        cut_everywhere(name, |dev| system_file(dev, "no-such-file").is_ok());
         let head = Sparse::load(name).bytes(0, HEAD_BYTES);
         let sb = superblock(&head).unwrap();
         let sb_at = 2 * u64::from(sb.block_bytes) as usize;
@@ -300,6 +311,7 @@ fn flipping_any_byte_read_never_panics() {
                 let b = dev.bytes(pos, 1)[0];
                 dev.poke(pos, &[b ^ 0xA5]);
                 let _ = heartbeat_region(&mut dev, 512);
+                let _ = system_file(&mut dev, "no-such-file");
             }
         }
     }
@@ -420,6 +432,105 @@ fn a_missing_heartbeat_entry_is_named() {
     );
 }
 
+/// `<name>.ls`: (inode block, name) for each entry `debugfs.ocfs2 -R "ls -l //"` lists.
+fn listing(name: &str) -> Vec<(u64, String)> {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.ls"))).unwrap();
+    text.lines()
+        .map(|l| {
+            let (ino, file) = l.split_once(' ').unwrap();
+            (ino.parse().unwrap(), file.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_system_file_resolves_as_debugfs_lists_it() {
+    for name in IMAGES {
+        let entries = listing(name);
+        assert!(entries.iter().any(|(_, f)| f == "heartbeat"), "{name}");
+        for (ino, file) in entries {
+            let got = system_file(&mut Sparse::load(name), &file).unwrap();
+            assert_eq!(got, Some(ino), "failed testcase: '{name}' '{file}'");
+        }
+        let none = system_file(&mut Sparse::load(name), "no-such-file").unwrap();
+        assert_eq!(none, None, "{name}");
+    }
+}
+
+/// Moves the system directory's extent list of a 512-byte-block fixture into an extent
+/// block at `eb` (tree depth 1), as a directory that outgrew its inode would have it.
+fn with_extent_block(name: &str, eb: u64) -> Sparse {
+    let mut dev = Sparse::load(name);
+    let sb = superblock(&dev.bytes(0, HEAD_BYTES)).unwrap();
+    let bs = u64::from(sb.block_bytes);
+    let inode_at = sb.system_dir_blkno * bs;
+    let inode = dev.bytes(inode_at, bs as usize);
+    let list = &inode[0xC0..];
+    let used = le16(list, 4) as usize;
+    let clusters: u32 = (0..used)
+        .map(|i| u32::from(le16(list, 0x10 + i * 16 + 4)))
+        .sum();
+    let mut block = vec![0u8; bs as usize];
+    block[..8].copy_from_slice(b"EXBLK01\0");
+    block[0x18..0x20].copy_from_slice(&eb.to_le_bytes());
+    let count = ((bs as usize - 0x30) / 16 - 1) as u16;
+    block[0x30..0x32].copy_from_slice(&0u16.to_le_bytes());
+    block[0x32..0x34].copy_from_slice(&count.to_le_bytes());
+    block[0x34..0x36].copy_from_slice(&(used as u16).to_le_bytes());
+    block[0x40..0x40 + used * 16].copy_from_slice(&list[0x10..0x10 + used * 16]);
+    dev.ranges.push((eb * bs, bs));
+    dev.poke(eb * bs, &block);
+    // The inode: depth 1, one interior record covering every cluster.
+    let mut rec = Vec::new();
+    rec.extend(0u32.to_le_bytes());
+    rec.extend(clusters.to_le_bytes());
+    rec.extend(eb.to_le_bytes());
+    dev.poke(inode_at + 0xC0, &1u16.to_le_bytes());
+    dev.poke(inode_at + 0xC4, &1u16.to_le_bytes());
+    dev.poke(inode_at + 0xD0, &rec);
+    dev
+}
+
+#[test]
+fn a_directory_behind_an_extent_block_is_walked() {
+    for name in ["b512", "b512-n64"] {
+        let eb = 1_000_000;
+        for (ino, file) in listing(name) {
+            let got = system_file(&mut with_extent_block(name, eb), &file).unwrap();
+            assert_eq!(got, Some(ino), "failed testcase: '{name}' '{file}'");
+        }
+        let r = heartbeat_region(&mut with_extent_block(name, eb), 512).unwrap();
+        assert_eq!(r, heartbeat_region(&mut Sparse::load(name), 512).unwrap());
+        // A child that claims the wrong depth, or a bad signature, is refused.
+        let mut dev = with_extent_block(name, eb);
+        dev.poke(eb * 512 + 0x30, &1u16.to_le_bytes());
+        let r = system_file(&mut dev, "heartbeat");
+        assert!(
+            matches!(&r, Err(Ocfs2Error::Corrupt { problem, .. }) if problem == "tree depth 1"),
+            "{r:?}"
+        );
+        let mut dev = with_extent_block(name, eb);
+        dev.poke(eb * 512, b"EXBLK02");
+        let r = system_file(&mut dev, "heartbeat").unwrap_err().to_string();
+        assert_eq!(
+            r,
+            "extent block at block 1000000: signature \"EXBLK02\\0\", expected \"EXBLK01\""
+        );
+    }
+}
+
+#[test]
+fn a_directory_size_past_the_bound_is_refused() {
+    let mut dev = Sparse::load("b512");
+    let sb = superblock(&dev.bytes(0, HEAD_BYTES)).unwrap();
+    dev.poke(sb.system_dir_blkno * 512 + 0x20, &u64::MAX.to_le_bytes());
+    let r = system_file(&mut dev, "heartbeat").unwrap_err().to_string();
+    assert!(
+        r.contains("i_size 18446744073709551615 is too large"),
+        "{r}"
+    );
+}
+
 /// Writes `<name>.sparse` for each image in `$OSR_OCFS2_IMAGES` (see make.sh).
 #[test]
 #[ignore = "needs the images make.sh builds"]
@@ -443,6 +554,8 @@ fn make_fixtures() {
             reads: Vec::new(),
         };
         heartbeat_region(&mut rec, 512).unwrap();
+        // Every directory block, for the lookup tests.
+        assert_eq!(system_file(&mut rec, "no-such-file").unwrap(), None);
         let mut out = Vec::new();
         for (off, buf) in &rec.reads {
             out.push(b'R');
