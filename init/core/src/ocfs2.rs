@@ -185,7 +185,10 @@ impl Ocfs2Super {
 
 /// The o2cb disk-heartbeat region of a volume: the directory name under
 /// `/sys/kernel/config/cluster/<cluster>/heartbeat/` and the three attributes written
-/// before `dev`.
+/// before `dev`. ocfs2-tools (`o2cb_create_heartbeat_region`) writes them in that
+/// order as decimal text, then `dev` as the number of an fd opened `O_RDWR`; an
+/// existing region directory (`EEXIST`) counts as already started. `<cluster>` is the
+/// superblock's `cluster_name` or, when it has none, the first cluster in configfs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeartbeatRegion {
     pub name: String,
