@@ -20,8 +20,8 @@ use osr_core::ip::Mac;
 use osr_core::netdev::Netdev;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{
-    describe_nics, root_mount, root_source, select_interface, Action, Addressing, IfaceSelector,
-    NetFacts, NetPlan, OnError, Plan, RootPlan, SelectError, ServerRef, NEW_ROOT,
+    describe_nics, root_mount, root_source, select_interface, Action, Addressing, ClusterRoot,
+    IfaceSelector, NetFacts, NetPlan, OnError, Plan, RootPlan, SelectError, ServerRef, NEW_ROOT,
 };
 use osr_core::{overlay, rootovl};
 
@@ -66,7 +66,9 @@ struct Learned {
     /// This node and its hostname, when the image holds a cluster.conf.
     node: Option<(ClusterNode, String)>,
     /// The root its `<rootvolume>` names.
-    cluster_root: Option<osr_core::root::NfsSpec>,
+    cluster_root: Option<ClusterRoot>,
+    /// The image's cluster.conf, once the node is identified.
+    cluster: Option<ClusterConf>,
 }
 
 impl Learned {
@@ -119,7 +121,7 @@ fn step_key(action: &Action) -> &'static str {
         Action::StartRemoteLog(_) => "SYSLOG",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
-        Action::MountNfsRoot { .. } => "MOUNT",
+        Action::MountNfsRoot { .. } | Action::MountBlockRoot { .. } => "MOUNT",
         Action::MountOverlay(_) => "OVERLAY",
         Action::ApplyRootovl(_) => "ROOTOVL",
         Action::Warn(_) => "WARN",
@@ -148,6 +150,7 @@ fn run_action(
         Action::IdentifyNode(c) => {
             let (node, name) = identify_node(&c.conf, &c.config, sys, record)?;
             learned.cluster_root = osr_core::plan::cluster_root(&c.config, &node)?;
+            learned.cluster = Some(c.conf.clone());
             learned.node = Some((node, name));
             Ok(())
         }
@@ -234,6 +237,9 @@ fn run_action(
             learned.root = Some((mount.server, mount.path.clone()));
             Ok(())
         }
+        Action::MountBlockRoot { root, wait, target } => {
+            crate::blockroot::mount(root, *wait, target, learned_block(learned)?, sys, record)
+        }
         Action::MountOverlay(spec) => {
             mount_overlay(spec, sys)?;
             record.set("OVERLAY", "tmpfs");
@@ -273,6 +279,30 @@ fn run_action(
     }
 }
 
+/// What the block root step needs from the identification: the node's rootvolume
+/// and the cluster.conf, when there is one.
+fn learned_block(learned: &Learned) -> Result<crate::blockroot::Node<'_>> {
+    let node = learned.node.as_ref().map(|(n, _)| n);
+    let rootvolume = match &learned.cluster_root {
+        Some(ClusterRoot::Block {
+            device,
+            fstype,
+            flags,
+        }) => Some((device, fstype.as_deref(), flags.as_slice())),
+        Some(ClusterRoot::Nfs(spec)) => bail!(
+            "cluster.conf gives this node the NFS root {}:{}, but the other nodes block devices: make the <rootvolume>s agree or give root=",
+            spec.server.as_deref().unwrap_or("?"),
+            spec.path
+        ),
+        None => None,
+    };
+    Ok(crate::blockroot::Node {
+        conf: learned.cluster.as_ref(),
+        nodeid: node.map(|n| n.nodeid),
+        rootvolume,
+    })
+}
+
 /// The root's mount, now that the network is known: the path from DHCP when the
 /// command line gives none, the server's name resolved through the nameservers.
 fn finish_root(root: &RootPlan, learned: &Learned, sys: &mut dyn Sys) -> Result<NfsMount> {
@@ -281,7 +311,11 @@ fn finish_root(root: &RootPlan, learned: &Learned, sys: &mut dyn Sys) -> Result<
     // No root= on a cluster node: cluster.conf's <rootvolume>.
     let with_cluster;
     let root = match (&root.spec, &learned.cluster_root) {
-        (None, Some(spec)) => {
+        (None, Some(ClusterRoot::Block { device, .. })) => bail!(
+            "cluster.conf gives this node the block device {} as its root, but the image was planned for an NFS root: give root= on the command line",
+            osr_core::block::describe(device)
+        ),
+        (None, Some(ClusterRoot::Nfs(spec))) => {
             log::info!(
                 "root from cluster.conf <rootvolume>: {}:{}",
                 spec.server.as_deref().unwrap_or("?"),

@@ -3,8 +3,10 @@
 //! All decisions are made by `osr-core` (parse, then plan); this binary gathers the
 //! inputs, executes the plan through the `Sys` interface and owns the single fatal path.
 
+mod blockroot;
 mod cdsl_boot;
 mod cli;
+mod clusterstack_glue;
 mod dhcp_cli;
 mod dns;
 mod exec;

@@ -89,21 +89,25 @@ pub fn normalize(dev: RootDevice) -> RootDevice {
 /// udev writes unsafe bytes of a label as `\xNN`.
 fn unescape_udev(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
-            if let Some(v) = s
-                .get(i + 2..i + 4)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
+    let mut rest = s.as_bytes();
+    while let Some((&c, tail)) = rest.split_first() {
+        let escaped = tail
+            .strip_prefix(b"x")
+            .and_then(|t| t.get(..2).map(|h| (h, t.get(2..).unwrap_or_default())))
+            .and_then(|(h, t)| {
+                let h = std::str::from_utf8(h).ok()?;
+                Some((u8::from_str_radix(h, 16).ok()?, t))
+            });
+        match (c, escaped) {
+            (b'\\', Some((v, t))) => {
                 out.push(v);
-                i += 4;
-                continue;
+                rest = t;
+            }
+            _ => {
+                out.push(c);
+                rest = tail;
             }
         }
-        out.push(b[i]);
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -171,25 +175,32 @@ pub fn partition_name(disk: &str, n: u32) -> String {
 
 const SECTOR: usize = 512;
 
+fn array<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
+    b.get(off..off.checked_add(N)?)?.try_into().ok()
+}
+
 /// The partitions in `head` (the first bytes of a whole disk, 512-byte sectors): GPT
 /// when a protective MBR and a valid GPT header are there, else the MBR's primary
 /// entries. Entries outside `head` are not seen.
 pub fn partitions(head: &[u8]) -> Vec<Partition> {
-    if head.len() < SECTOR || head[510..512] != [0x55, 0xaa] {
+    if head.get(510..512) != Some(&[0x55, 0xaa][..]) {
         return Vec::new();
     }
-    let types: Vec<u8> = (0..4).map(|i| head[446 + i * 16 + 4]).collect();
+    let types: Vec<u8> = (0..4)
+        .filter_map(|i| head.get(446 + i * 16 + 4).copied())
+        .collect();
     if types.contains(&0xee) {
         return gpt(head).unwrap_or_default();
     }
-    let sig = u32::from_le_bytes([head[440], head[441], head[442], head[443]]);
-    types
-        .iter()
-        .enumerate()
-        .filter(|(_, &t)| t != 0)
-        .map(|(i, _)| Partition {
-            number: i as u32 + 1,
-            uuid: format!("{sig:08x}-{:02x}", i + 1),
+    let Some(sig) = array(head, 440).map(u32::from_le_bytes) else {
+        return Vec::new();
+    };
+    (1u32..)
+        .zip(types)
+        .filter(|(_, t)| *t != 0)
+        .map(|(n, _)| Partition {
+            number: n,
+            uuid: format!("{sig:08x}-{n:02x}"),
             label: None,
         })
         .collect()
@@ -197,50 +208,62 @@ pub fn partitions(head: &[u8]) -> Vec<Partition> {
 
 fn gpt(head: &[u8]) -> Option<Vec<Partition>> {
     let h = head.get(SECTOR..2 * SECTOR)?;
-    if &h[0..8] != b"EFI PART" {
+    if h.get(0..8)? != b"EFI PART" {
         return None;
     }
-    let le32 = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
-    let le64 = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
-    let entries_lba = le64(h, 72);
-    let count = le32(h, 80).min(1024) as usize;
-    let size = le32(h, 84) as usize;
+    let entries_lba = u64::from_le_bytes(array(h, 72)?);
+    let count = u32::from_le_bytes(array(h, 80)?).min(1024);
+    let size = usize::try_from(u32::from_le_bytes(array(h, 84)?)).ok()?;
     if !(128..=4096).contains(&size) {
         return None;
     }
     let start = usize::try_from(entries_lba).ok()?.checked_mul(SECTOR)?;
     let mut out = Vec::new();
-    for i in 0..count {
-        let Some(e) = start
-            .checked_add(i * size)
-            .and_then(|o| head.get(o..o + size))
+    for n in 1..=count {
+        let off = (n as usize - 1)
+            .checked_mul(size)
+            .and_then(|o| o.checked_add(start));
+        let Some(e) = off.and_then(|o| head.get(o..o.checked_add(size)?)) else {
+            break;
+        };
+        let (Some(kind), Some(unique), Some(name)) = (e.get(0..16), e.get(16..32), e.get(56..128))
         else {
             break;
         };
-        if e[0..16].iter().all(|&b| b == 0) {
+        if kind.iter().all(|&b| b == 0) {
             continue;
         }
-        let name: Vec<u16> = e[56..128]
+        let name: Vec<u16> = name
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .map(|c| {
+                u16::from_le_bytes([
+                    c.first().copied().unwrap_or(0),
+                    c.last().copied().unwrap_or(0),
+                ])
+            })
             .take_while(|&c| c != 0)
             .collect();
         let label = String::from_utf16_lossy(&name);
         out.push(Partition {
-            number: i as u32 + 1,
-            uuid: guid(&e[16..32]),
+            number: n,
+            uuid: guid(array(unique, 0)?),
             label: (!label.is_empty()).then_some(label),
         });
     }
     Some(out)
 }
 
-/// A GPT GUID (mixed-endian) as blkid prints it.
-fn guid(b: &[u8]) -> String {
+/// A GPT GUID (its first three fields little-endian) as blkid prints it.
+fn guid(b: [u8; 16]) -> String {
+    let [a0, a1, a2, a3, b0, b1, c0, c1, rest @ ..] = b;
+    let hex = |bytes: &[u8]| bytes.iter().map(|x| format!("{x:02x}")).collect::<String>();
     format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
-        b[14], b[15]
+        "{}-{}-{}-{}-{}",
+        hex(&[a3, a2, a1, a0]),
+        hex(&[b1, b0]),
+        hex(&[c1, c0]),
+        hex(rest.get(..2).unwrap_or_default()),
+        hex(rest.get(2..).unwrap_or_default())
     )
 }
 

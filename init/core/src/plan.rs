@@ -15,6 +15,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::blkid::{self, RootDevice};
+use crate::block::{self, BlockRequest};
 use crate::cluster::{ClusterConf, ClusterNode, EthIp};
 use crate::config::{BreakPoint, CdslParams, Config, SyslogParams};
 use crate::dhcp::Lease;
@@ -69,6 +71,13 @@ pub enum Action {
     ConfigureNetwork(NetPlan),
     /// `Some`: the name from `ip=`; `None`: the name DHCP gave, if any.
     SetHostname(Option<String>),
+    /// Wait for the root's block device, start the cluster stack its filesystem needs
+    /// (GFS2 lock_dlm, OCFS2 o2cb) and mount it on `target`; `wait` bounds each wait.
+    MountBlockRoot {
+        root: BlockRootPlan,
+        wait: Duration,
+        target: String,
+    },
     /// Mount the NFS root on `target`: the new root, or the overlay's lower layer.
     MountNfsRoot {
         root: RootPlan,
@@ -156,6 +165,25 @@ pub struct RootPlan {
     pub preview: Option<NfsMount>,
 }
 
+/// A block root as far as the command line fixes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRootPlan {
+    /// `None`: the identified node's cluster.conf `<rootvolume>`.
+    pub device: Option<RootDevice>,
+    pub request: BlockRequest,
+}
+
+/// The root a cluster node's `<rootvolume>` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterRoot {
+    Nfs(NfsSpec),
+    Block {
+        device: RootDevice,
+        fstype: Option<String>,
+        flags: Vec<String>,
+    },
+}
+
 /// What the network steps found out; the root and the hostname depend on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NetFacts {
@@ -204,8 +232,10 @@ pub enum PlanError {
     NoRootPath,
     #[error("DHCP root path {0:?} is not an NFS root: expected nfs:<server>:<path>[:<options>], nfs4:..., <server>:<path> or /<path>")]
     BadRootPath(String),
-    #[error("block-device roots ({0}) are not supported yet: osr-rs boots NFS roots")]
-    BlockRoot(String),
+    #[error("root={0}: expected /dev/<name>, UUID=<uuid>, LABEL=<label>, PARTUUID=<uuid> or PARTLABEL=<name>")]
+    BadBlockRoot(String),
+    #[error("cluster.conf: the nodes' <rootvolume>s mix NFS exports and block devices ({0}): give root= on the command line")]
+    MixedRootvolumes(String),
     #[error(
         "the NFS root {0} names no server, ip= gives no <peer> and DHCP no next-server or server id: write root=nfs:<server>:<path>"
     )]
@@ -226,31 +256,43 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
 /// the node is identified at run time, and its `<eth>` entries and rootvolume stand
 /// in for `ip=` and `root=` when those are not given.
 pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan, PlanError> {
+    let block = block_root_plan(config, cluster)?;
     let cluster_net = cluster.is_some() && config.ip.is_empty();
-    let nets = if cluster_net {
+    // A block root needs no network unless ip= (or cluster.conf) asks for one.
+    let nets = if cluster_net || (block.is_some() && config.ip.is_empty()) {
         Vec::new()
     } else {
         net_plans(config)?
     };
-    if nets.is_empty() && !cluster_net {
+    if nets.is_empty() && !cluster_net && block.is_none() {
         return Err(PlanError::NoNetwork);
     }
+    let networked = !nets.is_empty() || cluster_net;
     // A cluster node's <eth> may use DHCP: decided at run time.
     let uses_dhcp = cluster_net
         || nets
             .iter()
             .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
-    let root = root_plan(config, &nets, uses_dhcp || cluster.is_some())?;
-    let nfs4 = root.force_nfs4
-        || root.preview.as_ref().map_or_else(
-            || root.spec.as_ref().is_some_and(|s| s.nfs4),
-            |m| m.fstype == "nfs4",
-        );
-    // From DHCP the version is only known at run time: load both.
-    let fs_modules: Vec<&str> = match (&root.preview, root.spec.is_some()) {
-        (Some(_), _) | (None, true) if nfs4 => NFS4_MODULES.to_vec(),
-        (Some(_), _) => NFS3_MODULES.to_vec(),
-        _ => vec!["nfs", "nfsv3", "nfsv4"],
+    let root = match block {
+        Some(_) => None,
+        None => Some(root_plan(config, &nets, uses_dhcp || cluster.is_some())?),
+    };
+    // The block root's modules follow from its superblock, at run time.
+    let fs_modules: Vec<&str> = match &root {
+        None => Vec::new(),
+        Some(root) => {
+            let nfs4 = root.force_nfs4
+                || root.preview.as_ref().map_or_else(
+                    || root.spec.as_ref().is_some_and(|s| s.nfs4),
+                    |m| m.fstype == "nfs4",
+                );
+            // From DHCP the version is only known at run time: load both.
+            match (&root.preview, root.spec.is_some()) {
+                (Some(_), _) | (None, true) if nfs4 => NFS4_MODULES.to_vec(),
+                (Some(_), _) => NFS3_MODULES.to_vec(),
+                _ => vec!["nfs", "nfsv3", "nfsv4"],
+            }
+        }
     };
     let hostname = primary_static(config).and_then(|s| s.hostname.clone());
 
@@ -324,30 +366,41 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
             Action::StartRemoteLog(config.syslog.clone()),
         ));
     }
-    steps.push(fatal_if(
-        false,
-        Action::LoadModules {
-            names: fs_modules.iter().map(|s| s.to_string()).collect(),
-            devices: false,
-        },
-    ));
+    if !fs_modules.is_empty() {
+        steps.push(fatal_if(
+            false,
+            Action::LoadModules {
+                names: fs_modules.iter().map(|s| s.to_string()).collect(),
+                devices: false,
+            },
+        ));
+    }
     push_break(&mut steps, config, BreakPoint::PreMount);
     // rd.timeout bounds every wait, rd.retry the mount's.
     let retry = config.timeout.map_or(config.retry, |t| t.min(config.retry));
     let target = match config.overlay {
         Some(_) => LOWER,
         None => NEW_ROOT,
-    };
-    steps.push(fatal_if(
-        true,
-        Action::MountNfsRoot {
+    }
+    .to_string();
+    let mount = match (block, root) {
+        (Some(root), _) => Action::MountBlockRoot {
+            root,
+            wait: retry,
+            target,
+        },
+        (None, Some(root)) => Action::MountNfsRoot {
             root,
             retry,
-            target: target.to_string(),
+            target,
         },
-    ));
+        (None, None) => unreachable!("a root plan is made when there is no block root"),
+    };
+    steps.push(fatal_if(true, mount));
     push_overlay(&mut steps, config, cluster.is_some());
-    steps.push(fatal_if(false, Action::HandOverNetwork));
+    if networked {
+        steps.push(fatal_if(false, Action::HandOverNetwork));
+    }
     push_break(&mut steps, config, BreakPoint::PrePivot);
     let init = match &config.init {
         Some(i) => vec![i.clone()],
@@ -437,7 +490,7 @@ fn nfs_spec(config: &Config) -> Result<Option<NfsSpec>, PlanError> {
             nfs4: false,
             options: Vec::new(),
         }))),
-        Some(RootSpec::Block(dev)) => Err(PlanError::BlockRoot(dev.clone())),
+        Some(RootSpec::Block(dev)) => Err(PlanError::BadBlockRoot(dev.clone())),
     }
 }
 
@@ -572,21 +625,11 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
 }
 
 /// The root a cluster node's `<rootvolume>` names, with `rootfs=`/`mountopts=` applied.
-pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<NfsSpec>, PlanError> {
+pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<ClusterRoot>, PlanError> {
     let Some(rv) = &node.com.rootvolume else {
         return Ok(None);
     };
     let fstype = config.rootfs.clone().or_else(|| rv.fstype.clone());
-    let mut spec = match root::parse_root(&rv.name) {
-        Ok(RootSpec::Nfs(spec)) => spec,
-        Ok(RootSpec::Block(dev)) => return Err(PlanError::BlockRoot(dev)),
-        _ => return Err(PlanError::BadRootPath(rv.name.clone())),
-    };
-    match fstype.as_deref() {
-        None | Some("nfs") => {}
-        Some("nfs4") => spec.nfs4 = true,
-        Some(other) => return Err(PlanError::RootFsType(other.to_string())),
-    }
     let opts = if config.mountopts.is_empty() {
         rv.mountopts
             .as_deref()
@@ -595,8 +638,67 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<NfsSpe
     } else {
         config.mountopts.clone()
     };
+    if let Some(device) = blkid::parse_root_device(&rv.name) {
+        let mut flags = opts;
+        flags.extend(config.rootflags.iter().cloned());
+        return Ok(Some(ClusterRoot::Block {
+            device: block::normalize(device),
+            fstype,
+            flags,
+        }));
+    }
+    let mut spec = match root::parse_root(&rv.name) {
+        Ok(RootSpec::Nfs(spec)) => spec,
+        _ => return Err(PlanError::BadRootPath(rv.name.clone())),
+    };
+    match fstype.as_deref() {
+        None | Some("nfs") => {}
+        Some("nfs4") => spec.nfs4 = true,
+        Some(other) => return Err(PlanError::RootFsType(other.to_string())),
+    }
     spec.options.extend(opts);
-    Ok(Some(spec))
+    Ok(Some(ClusterRoot::Nfs(spec)))
+}
+
+/// The block root, when `root=` names a device, or when no `root=` is given and the
+/// image's cluster.conf gives the nodes block-device rootvolumes.
+fn block_root_plan(
+    config: &Config,
+    cluster: Option<&ClusterConf>,
+) -> Result<Option<BlockRootPlan>, PlanError> {
+    let device = match (&config.root, cluster) {
+        (Some(RootSpec::Block(s)), _) => Some(block::normalize(
+            blkid::parse_root_device(s).ok_or_else(|| PlanError::BadBlockRoot(s.clone()))?,
+        )),
+        (None, Some(conf)) => {
+            let names: Vec<&str> = conf
+                .nodes
+                .iter()
+                .filter_map(|n| n.com.rootvolume.as_ref())
+                .map(|rv| rv.name.as_str())
+                .collect();
+            let blocks = names
+                .iter()
+                .filter(|n| blkid::parse_root_device(n).is_some())
+                .count();
+            match blocks {
+                0 => return Ok(None),
+                b if b == names.len() => None,
+                _ => return Err(PlanError::MixedRootvolumes(names.join(", "))),
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(BlockRootPlan {
+        device,
+        request: BlockRequest {
+            fstype: config.rootfstype.clone(),
+            flags: config.rootflags.clone(),
+            rw: config.rw && config.overlay.is_none(),
+            force_ro: config.overlay.is_some(),
+            cluster: cluster.map(|c| c.name.clone()),
+        },
+    }))
 }
 
 /// What a static `ip=` alone tells about the node.
@@ -948,6 +1050,27 @@ impl fmt::Display for Action {
                 f,
                 "hostname found at boot (nodename=, the cluster.conf node, DHCP option 12)"
             ),
+            Action::MountBlockRoot { root, wait, target } => {
+                let r = &root.request;
+                let dev = root.device.as_ref().map_or_else(
+                    || "the node's cluster.conf <rootvolume>".to_string(),
+                    block::describe,
+                );
+                write!(
+                    f,
+                    "mount block device {dev} on {target} type={} {} wait-for={}s",
+                    r.fstype.as_deref().unwrap_or("probed"),
+                    if r.rw && !r.force_ro { "rw" } else { "ro" },
+                    wait.as_secs()
+                )?;
+                if !r.flags.is_empty() {
+                    write!(f, " flags={}", r.flags.join(","))?;
+                }
+                if let Some(c) = &r.cluster {
+                    write!(f, " cluster={c} (GFS2 lock_dlm: corosync+dlm_controld; OCFS2: o2cb)")?;
+                }
+                Ok(())
+            }
             Action::MountNfsRoot {
                 root,
                 retry,
@@ -1126,6 +1249,7 @@ mod tests {
                     Action::ConfigureNetwork(_) => "network",
                     Action::SetHostname(_) => "hostname",
                     Action::MountNfsRoot { .. } => "mount",
+                    Action::MountBlockRoot { .. } => "block-mount",
                     Action::HandOverNetwork => "handover",
                     Action::MountOverlay(_) => "overlay",
                     Action::ApplyRootovl(_) => "rootovl",
@@ -1194,9 +1318,9 @@ mod tests {
                 "no ip= uses DHCP",
             ),
             (
-                "block",
-                format!("root=UUID=abc {IP}"),
-                "block-device roots (UUID=abc)",
+                "empty uuid",
+                format!("root=UUID= {IP}"),
+                "root=UUID=: expected /dev/<name>, UUID=<uuid>",
             ),
             (
                 "no server",
@@ -1223,6 +1347,55 @@ mod tests {
             let err = plan_for(&cmdline).unwrap_err().to_string();
             assert!(err.contains(needle), "case {label}: {err}");
         }
+    }
+
+    #[test]
+    fn block_root_needs_no_network() {
+        let p = plan_for("root=LABEL=osrroot rw rootflags=noatime").unwrap();
+        let kinds: Vec<String> = p.steps.iter().map(|s| s.action.to_string()).collect();
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
+        assert!(kinds[0].starts_with("load modules for every device"));
+        assert_eq!(
+            kinds[1],
+            "mount block device LABEL=osrroot on /sysroot type=probed rw wait-for=180s flags=noatime"
+        );
+        assert!(kinds[2].starts_with("switch_root"));
+        let Action::MountBlockRoot { root, .. } = &p.steps[1].action else {
+            panic!("{kinds:?}")
+        };
+        assert_eq!(root.device, Some(RootDevice::Label("osrroot".into())));
+        assert!(root.request.rw && root.request.cluster.is_none());
+    }
+
+    #[test]
+    fn block_root_with_ip_and_overlay() {
+        let p = plan_for(&format!(
+            "root=/dev/disk/by-uuid/0b5e rd.retry=20 rd.overlay rw {IP}"
+        ))
+        .unwrap();
+        let block = p
+            .steps
+            .iter()
+            .find_map(|s| match &s.action {
+                Action::MountBlockRoot { root, wait, target } => Some((root, wait, target)),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(block.0.device, Some(RootDevice::Uuid("0b5e".into())));
+        assert!(block.0.request.force_ro && !block.0.request.rw);
+        assert_eq!((block.1.as_secs(), block.2.as_str()), (20, LOWER));
+        assert!(p
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::MountOverlay(_))));
+        assert!(p
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::HandOverNetwork)));
+        assert!(p
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::ConfigureNetwork(_))));
     }
 
     #[test]

@@ -9,7 +9,12 @@
 //! extent with ocfs2-tools' arithmetic, not by the code under test.
 
 // Test helpers outside #[test] functions: a panic here is a test failure.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, ErrorKind};

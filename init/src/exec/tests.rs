@@ -732,3 +732,236 @@ fn cluster_bond_under_a_bridge_carries_the_address() {
         "{actions:#?}"
     );
 }
+
+const EXT4_HEAD: &[u8] = include_bytes!("../../core/tests/fixtures/blkid/ext4.head");
+
+fn disk(name: &str, head: &[u8], after_s: u64) -> (String, Vec<u8>, Duration) {
+    (name.into(), head.to_vec(), Duration::from_secs(after_s))
+}
+
+#[test]
+fn block_root_by_label_waits_for_the_disk_and_mounts_it() {
+    let mut sys = FakeSys {
+        disks: vec![disk("sr0", &[], 0), disk("vda", EXT4_HEAD, 3)],
+        ..FakeSys::default()
+    };
+    let (res, _) = run(
+        "root=LABEL=rootext4 rw rootflags=noatime,data=journal",
+        &mut sys,
+    );
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    assert_eq!(
+        sys.actions(),
+        [
+            Call::LoadModules(vec![], true),
+            Call::LoadModules(vec!["ext4".into()], false),
+            Call::MountBlock(
+                "/dev/vda".into(),
+                "/sysroot".into(),
+                "ext4".into(),
+                "rw,data=journal".into()
+            ),
+            Call::SwitchRoot("/sysroot".into()),
+        ]
+    );
+    // polled every 250 ms until the disk showed up at 3 s
+    let waited: Duration = sys.sleeps().iter().sum();
+    assert_eq!(waited, Duration::from_secs(3));
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_ROOT_DEVICE='/dev/vda'",
+        "OSR_ROOT_FSTYPE='ext4'",
+        "OSR_ROOT_UUID='0a1b2c3d-4e5f-4607-8899-aabbccddeeff'",
+        "OSR_ROOT_OPTIONS='rw,data=journal'",
+    ] {
+        assert!(record.lines().any(|l| l == line), "{line} not in\n{record}");
+    }
+}
+
+#[test]
+fn missing_block_root_fails_after_rd_retry_listing_what_was_seen() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", EXT4_HEAD, 0)],
+        ..FakeSys::default()
+    };
+    let (res, _) = run(
+        "root=UUID=00000000-dead-beef-0000-000000000000 rd.retry=12",
+        &mut sys,
+    );
+    let err = res.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "root device UUID=00000000-dead-beef-0000-000000000000 not found after 12 s; block devices seen: vda (ext4 UUID=0a1b2c3d-4e5f-4607-8899-aabbccddeeff LABEL=rootext4) (rd.retry= / rd.timeout= set the wait)"
+    );
+    let waited: Duration = sys.sleeps().iter().sum();
+    assert_eq!(waited, Duration::from_secs(12));
+    assert!(!sys
+        .actions()
+        .iter()
+        .any(|c| matches!(c, Call::MountBlock(..))));
+}
+
+#[test]
+fn rootfstype_that_contradicts_the_superblock_is_refused() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", EXT4_HEAD, 0)],
+        ..FakeSys::default()
+    };
+    let (res, _) = run("root=/dev/vda rootfstype=xfs", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("rootfstype=xfs but the device holds ext4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn block_mount_error_says_what_it_means() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", EXT4_HEAD, 0)],
+        ..FakeSys::default()
+    };
+    sys.mount_results.push_back(Err(Errno::ENODEV));
+    let (res, _) = run("root=/dev/vda", &mut sys);
+    let err = res.unwrap_err().to_string();
+    assert!(
+        err.starts_with("mounting /dev/vda (ext4) on /sysroot failed: ENODEV")
+            && err.contains("the kernel has no ext4 filesystem"),
+        "{err}"
+    );
+}
+
+const GFS2_SB: &[u8] = include_bytes!("../../core/tests/fixtures/blkid/gfs2.at65536");
+
+/// A GFS2 device head with this lock protocol and table.
+fn gfs2_head(proto: &str, table: &str) -> Vec<u8> {
+    let mut head = vec![0u8; 65536];
+    head.extend_from_slice(GFS2_SB);
+    let mut field = |off: usize, s: &str| {
+        let f = &mut head[65536 + off..65536 + off + 64];
+        f.fill(0);
+        f[..s.len()].copy_from_slice(s.as_bytes());
+    };
+    field(96, proto);
+    field(160, table);
+    head
+}
+
+const CLUSTER_BLOCK: &str = r#"<cluster name="osrcl" config_version="1">
+ <clusternodes>
+  <clusternode name="n1" nodeid="1">
+   <com_info>
+    <rootvolume name="/dev/vda" fstype="gfs2" mountopts="noatime"/>
+    <eth name="eth0" mac="52:54:00:12:34:56" ip="10.0.2.15" mask="24"/>
+   </com_info>
+  </clusternode>
+  <clusternode name="n2" nodeid="2">
+   <com_info>
+    <rootvolume name="/dev/vda" fstype="gfs2" mountopts="noatime"/>
+    <eth name="eth0" mac="52:54:00:12:34:57" ip="10.0.2.16" mask="24"/>
+   </com_info>
+  </clusternode>
+ </clusternodes>
+</cluster>"#;
+
+fn run_block_cluster(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
+    let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
+    let conf = osr_core::cluster::parse(CLUSTER_BLOCK).unwrap();
+    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
+    let mut record = Record::default();
+    let res = execute(&plan, sys, &mut record);
+    (res, record)
+}
+
+#[test]
+fn gfs2_lock_dlm_root_starts_the_stack_after_the_network_and_before_the_mount() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:57")]);
+    sys.nics[0].carrier = true;
+    sys.disks = vec![disk("vda", &gfs2_head("lock_dlm", "osrcl:root"), 0)];
+    let (res, _) = run_block_cluster("rw", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    let actions = sys.actions();
+    let pos = |c: &Call| {
+        actions
+            .iter()
+            .position(|a| a == c)
+            .unwrap_or_else(|| panic!("no {c:?} in {actions:#?}"))
+    };
+    let addr = pos(&Call::AddAddress("eth0".into(), ip("10.0.2.16"), 24));
+    let modules = pos(&Call::LoadModules(vec!["gfs2".into(), "dlm".into()], false));
+    let stack = pos(&Call::DlmStack("osrcl".into()));
+    let mount = pos(&Call::MountBlock(
+        "/dev/vda".into(),
+        "/sysroot".into(),
+        "gfs2".into(),
+        "rw".into(),
+    ));
+    assert!(
+        addr < modules && modules < stack && stack < mount,
+        "{actions:#?}"
+    );
+    let record = sys.record.unwrap();
+    for line in [
+        "OSR_CLUSTER_STACK='corosync+dlm'",
+        "OSR_ROOT_FSTYPE='gfs2'",
+        "OSR_NODEID='2'",
+    ] {
+        assert!(record.lines().any(|l| l == line), "{line} not in\n{record}");
+    }
+}
+
+#[test]
+fn no_quorum_is_fatal_and_nothing_is_mounted() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    sys.nics[0].carrier = true;
+    sys.disks = vec![disk("vda", &gfs2_head("lock_dlm", "osrcl:root"), 0)];
+    sys.stack_error = Some("cluster osrcl: no quorum after 30 s".into());
+    let (res, _) = run_block_cluster("rw rd.retry=30", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "cluster osrcl: no quorum after 30 s"
+    );
+    assert!(!sys
+        .actions()
+        .iter()
+        .any(|c| matches!(c, Call::MountBlock(..))));
+}
+
+#[test]
+fn lock_table_of_another_cluster_is_refused_before_starting_anything() {
+    let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+    sys.nics[0].carrier = true;
+    sys.disks = vec![disk("vda", &gfs2_head("lock_dlm", "other:root"), 0)];
+    let (res, _) = run_block_cluster("", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("cluster \"other\" but cluster.conf names cluster \"osrcl\""),
+        "{err}"
+    );
+    assert!(!sys.actions().iter().any(|c| matches!(c, Call::DlmStack(_))));
+}
+
+#[test]
+fn gfs2_nolock_on_one_node_needs_no_stack() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", &gfs2_head("lock_dlm", "osrcl:root"), 0)],
+        ..FakeSys::default()
+    };
+    let (res, _) = run("root=/dev/vda rootflags=lockproto=lock_nolock", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    assert!(sys.actions().contains(&Call::MountBlock(
+        "/dev/vda".into(),
+        "/sysroot".into(),
+        "gfs2".into(),
+        "ro,lockproto=lock_nolock".into()
+    )));
+}

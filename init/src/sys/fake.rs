@@ -33,6 +33,9 @@ pub enum Call {
     RemoteLog(Vec<std::net::SocketAddr>),
     Shell(String),
     Sleep(Duration),
+    MountBlock(String, String, String, String),
+    DlmStack(String),
+    O2cb(String, u32, String),
     SwitchRoot(String),
 }
 
@@ -54,6 +57,11 @@ pub struct FakeSys {
     /// Names the fake DNS knows.
     pub hosts: Vec<(String, IpAddr)>,
     pub files: Vec<(String, String, u32)>,
+    /// Block devices and their first bytes; a device appears once the clock passes
+    /// its time.
+    pub disks: Vec<(String, Vec<u8>, Duration)>,
+    /// What starting a cluster stack answers.
+    pub stack_error: Option<String>,
 }
 
 impl FakeSys {
@@ -247,6 +255,69 @@ impl Sys for FakeSys {
             .push(Call::Mount(m.source.clone(), target.into()));
         self.mount_data.push(m.data.clone());
         self.mount_results.pop_front().unwrap_or(Ok(()))
+    }
+    fn block_devices(&mut self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .disks
+            .iter()
+            .filter(|d| self.clock >= d.2)
+            .map(|d| d.0.clone())
+            .collect();
+        names.sort();
+        names
+    }
+    fn read_head(&mut self, name: &str, len: usize) -> std::io::Result<Vec<u8>> {
+        let d = self
+            .disks
+            .iter()
+            .find(|d| d.0 == name && self.clock >= d.2)
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
+        Ok(d.1[..len.min(d.1.len())].to_vec())
+    }
+    fn mount_block(
+        &mut self,
+        m: &osr_core::block::BlockMount,
+        target: &str,
+        _timeout: Duration,
+    ) -> Result<(), Errno> {
+        let ro = if m.read_only { "ro" } else { "rw" };
+        self.calls.push(Call::MountBlock(
+            m.device.clone(),
+            target.into(),
+            m.fstype.clone(),
+            [ro, m.data.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+        self.mount_results.pop_front().unwrap_or(Ok(()))
+    }
+    fn start_dlm_stack(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        _timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.calls.push(Call::DlmStack(conf.name.clone()));
+        match &self.stack_error {
+            Some(e) => anyhow::bail!("{e}"),
+            None => Ok(()),
+        }
+    }
+    fn start_o2cb(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        local: u32,
+        device: &str,
+        _timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.calls
+            .push(Call::O2cb(conf.name.clone(), local, device.into()));
+        match &self.stack_error {
+            Some(e) => anyhow::bail!("{e}"),
+            None => Ok(()),
+        }
     }
     fn shell(&mut self, reason: &str) -> anyhow::Result<()> {
         self.calls.push(Call::Shell(reason.into()));

@@ -295,6 +295,94 @@ impl Sys for Linux {
         rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
     }
 
+    fn block_devices(&mut self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/block")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn read_head(&mut self, name: &str, len: usize) -> std::io::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let f = std::fs::File::open(Path::new("/dev").join(name))?;
+        let mut buf = Vec::with_capacity(len);
+        f.take(len as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    fn mount_block(
+        &mut self,
+        m: &osr_core::block::BlockMount,
+        target: &str,
+        timeout: Duration,
+    ) -> Result<(), Errno> {
+        use osr_core::block::Flag;
+        if let Err(e) = std::fs::create_dir_all(target) {
+            log::warn!("creating {target}: {e}");
+        }
+        let mut flags = MsFlags::empty();
+        if m.read_only {
+            flags |= MsFlags::MS_RDONLY;
+        }
+        for f in &m.flags {
+            flags |= match f {
+                Flag::NoSuid => MsFlags::MS_NOSUID,
+                Flag::NoDev => MsFlags::MS_NODEV,
+                Flag::NoExec => MsFlags::MS_NOEXEC,
+                Flag::NoAtime => MsFlags::MS_NOATIME,
+                Flag::NoDirAtime => MsFlags::MS_NODIRATIME,
+                Flag::RelAtime => MsFlags::MS_RELATIME,
+                Flag::StrictAtime => MsFlags::MS_STRICTATIME,
+                Flag::LazyTime => MsFlags::MS_LAZYTIME,
+                Flag::Sync => MsFlags::MS_SYNCHRONOUS,
+                Flag::DirSync => MsFlags::MS_DIRSYNC,
+                Flag::Silent => MsFlags::MS_SILENT,
+            };
+        }
+        // A cluster filesystem's mount waits on the lock manager: keep our own deadline.
+        let (tx, rx) = mpsc::channel();
+        let (source, fstype, data, target) = (
+            m.device.clone(),
+            m.fstype.clone(),
+            m.data.clone(),
+            target.to_string(),
+        );
+        std::thread::spawn(move || {
+            let data = (!data.is_empty()).then_some(data.as_str());
+            let res = mount(
+                Some(source.as_str()),
+                target.as_str(),
+                Some(fstype.as_str()),
+                flags,
+                data,
+            );
+            let _ = tx.send(res);
+        });
+        rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
+    }
+
+    fn start_dlm_stack(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        timeout: Duration,
+    ) -> Result<()> {
+        crate::clusterstack_glue::start_dlm_stack(conf, timeout)
+    }
+
+    fn start_o2cb(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        local: u32,
+        device: &str,
+        timeout: Duration,
+    ) -> Result<()> {
+        crate::clusterstack_glue::start_o2cb(conf, local, device, timeout)
+    }
+
     fn shell(&mut self, reason: &str) -> Result<()> {
         run_shell(reason)
     }

@@ -81,6 +81,34 @@ pub trait Sys {
     ) -> anyhow::Result<crate::rootovl::Report>;
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
+    /// The block devices the kernel knows (`/sys/class/block`: disks and partitions),
+    /// sorted by name.
+    fn block_devices(&mut self) -> Vec<String>;
+    /// Up to `len` bytes from the start of `/dev/<name>` (fewer for a smaller device).
+    fn read_head(&mut self, name: &str, len: usize) -> std::io::Result<Vec<u8>>;
+    /// One mount attempt of a block filesystem, abandoned after `timeout` (ETIMEDOUT).
+    fn mount_block(
+        &mut self,
+        m: &osr_core::block::BlockMount,
+        target: &str,
+        timeout: Duration,
+    ) -> Result<(), Errno>;
+    /// corosync (configured from `conf`) and dlm_controld, left running for the real
+    /// root; returns once the cluster is quorate and the DLM ready, fails after `timeout`.
+    fn start_dlm_stack(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        timeout: Duration,
+    ) -> anyhow::Result<()>;
+    /// The o2cb stack: the cluster's nodes in configfs (this one is `local`), then disk
+    /// heartbeat on `device`; fails after `timeout`.
+    fn start_o2cb(
+        &mut self,
+        conf: &osr_core::cluster::ClusterConf,
+        local: u32,
+        device: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<()>;
     /// Runs the image's shell on the console and waits for it to exit.
     fn shell(&mut self, reason: &str) -> anyhow::Result<()>;
     fn sleep(&mut self, d: Duration);

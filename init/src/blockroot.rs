@@ -1,0 +1,264 @@
+//! The block root: wait for the device `root=` (or cluster.conf) names, read its
+//! superblock, start the cluster stack a shared filesystem needs, mount it.
+//!
+//! Devices are found without udev: `/sys/class/block` is listed and each device's
+//! first bytes are probed ([`osr_core::blkid`], [`osr_core::block::partitions`]) every
+//! [`POLL`] until the device appears or the wait (`rd.retry`, bounded by `rd.timeout`)
+//! is over, with a message every [`PROGRESS`] naming what is awaited.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use nix::errno::Errno;
+use osr_core::blkid::{self, RootDevice, PROBE_SIZE};
+use osr_core::block::{self, BlockMount, Candidate, FsLocking, Locking};
+use osr_core::cluster::ClusterConf;
+use osr_core::plan::BlockRootPlan;
+
+use crate::exec::Record;
+use crate::sys::Sys;
+
+const POLL: Duration = Duration::from_millis(250);
+const PROGRESS: Duration = Duration::from_secs(5);
+
+/// What the cluster identification found, for a cluster node.
+pub struct Node<'a> {
+    pub conf: Option<&'a ClusterConf>,
+    pub nodeid: Option<u32>,
+    /// The node's `<rootvolume>` when it is a block device: device, fstype, options.
+    pub rootvolume: Option<(&'a RootDevice, Option<&'a str>, &'a [String])>,
+}
+
+pub fn mount(
+    root: &BlockRootPlan,
+    wait: Duration,
+    target: &str,
+    node: Node<'_>,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+) -> Result<()> {
+    let mut req = root.request.clone();
+    let device = match (&root.device, node.rootvolume) {
+        (Some(d), _) => d.clone(),
+        (None, Some((d, fstype, flags))) => {
+            log::info!(
+                "root from cluster.conf <rootvolume>: {}",
+                block::describe(d)
+            );
+            if req.fstype.is_none() {
+                req.fstype = fstype.map(str::to_string);
+            }
+            req.flags = flags.to_vec();
+            d.clone()
+        }
+        (None, None) => bail!(
+            "cluster.conf gives node {} no <rootvolume>: add one or give root=",
+            node.nodeid
+                .map_or_else(|| "?".to_string(), |n| n.to_string())
+        ),
+    };
+    let (cand, head) = wait_for_device(&device, wait, sys)?;
+    let path = cand.path();
+    let probe = cand.probe.as_ref();
+    log::info!("root device {} is {cand}", block::describe(&device));
+    let locking = fs_locking(probe.map(|p| p.fstype), &head, &path)?;
+    let m = block::block_mount(&path, probe, &locking, &req)?;
+    sys.load_modules(&m.modules, false)
+        .with_context(|| format!("loading {} for the root", m.modules.join(", ")))?;
+    match &m.locking {
+        Locking::None => {}
+        Locking::Dlm { cluster, fsname } => {
+            let conf = node.conf.context("GFS2 lock_dlm needs cluster.conf")?;
+            log::info!(
+                "{path}: GFS2 {cluster}:{fsname} with lock_dlm: starting corosync and dlm_controld"
+            );
+            sys.start_dlm_stack(conf, wait)?;
+            record.set("CLUSTER_STACK", "corosync+dlm");
+        }
+        Locking::O2cb => {
+            let conf = node.conf.context("OCFS2 o2cb needs cluster.conf")?;
+            let local = node.nodeid.context("OCFS2 o2cb needs the node's id")?;
+            log::info!(
+                "{path}: OCFS2 cluster volume: o2cb cluster {} as node {local}",
+                conf.name
+            );
+            sys.start_o2cb(conf, local, &path, wait)?;
+            record.set("CLUSTER_STACK", "o2cb");
+        }
+    }
+    record.set("ROOT_DEVICE", &path);
+    record.set("ROOT_FSTYPE", &m.fstype);
+    if let Some(p) = probe {
+        record.set("ROOT_UUID", p.uuid.as_deref().unwrap_or(""));
+        record.set("ROOT_LABEL", p.label.as_deref().unwrap_or(""));
+    }
+    let ro = if m.read_only { "ro" } else { "rw" };
+    record.set("ROOT_OPTIONS", join_opts(ro, &m.data));
+    log::info!(
+        "mounting {path} on {target} type {} ({})",
+        m.fstype,
+        join_opts(ro, &m.data)
+    );
+    match sys.mount_block(&m, target, wait) {
+        Ok(()) => Ok(()),
+        Err(Errno::EBUSY) => {
+            log::info!("{target} is already mounted: keeping it");
+            Ok(())
+        }
+        Err(e) => bail!(
+            "mounting {path} ({}) on {target} failed: {e}: {}",
+            m.fstype,
+            mount_error(e, &m)
+        ),
+    }
+}
+
+fn join_opts(ro: &str, data: &str) -> String {
+    if data.is_empty() {
+        ro.to_string()
+    } else {
+        format!("{ro},{data}")
+    }
+}
+
+fn mount_error(e: Errno, m: &BlockMount) -> String {
+    match e {
+        Errno::ENODEV => format!(
+            "the kernel has no {} filesystem: is its module in the image (dracut -m osr-rs installs it)?",
+            m.fstype
+        ),
+        Errno::EINVAL => format!(
+            "the kernel refused the superblock or the options {:?} (its reason is in the kernel messages above)",
+            m.data
+        ),
+        Errno::EROFS | Errno::EACCES => {
+            "the device is read-only: mount it without rw".to_string()
+        }
+        Errno::ETIMEDOUT => "the mount did not finish in time (a cluster filesystem waits for its lock manager: check that the cluster is quorate)".to_string(),
+        Errno::EUCLEAN | Errno::EIO => "the filesystem is damaged or the device unreadable: run its fsck from another system".to_string(),
+        _ => "see the kernel messages above".to_string(),
+    }
+}
+
+/// What a GFS2 or OCFS2 superblock says about locking.
+fn fs_locking(fstype: Option<&str>, head: &[u8], path: &str) -> Result<FsLocking> {
+    Ok(match fstype {
+        Some("gfs2") => {
+            let sb = osr_core::gfs2::superblock(head)
+                .with_context(|| format!("{path}: reading the GFS2 superblock"))?;
+            FsLocking::Gfs2 {
+                lockproto: sb.lockproto,
+                locktable: sb.locktable,
+            }
+        }
+        Some("ocfs2") => {
+            let sb = osr_core::ocfs2::superblock(head)
+                .with_context(|| format!("{path}: reading the OCFS2 superblock"))?;
+            FsLocking::Ocfs2 {
+                local: sb.local,
+                global_heartbeat: sb.global_heartbeat,
+                userspace_stack: sb.userspace_stack,
+            }
+        }
+        _ => FsLocking::NotShared,
+    })
+}
+
+/// Every block device now, probed, with partition tags from their disks' tables.
+fn scan(sys: &mut dyn Sys) -> Vec<(Candidate, Vec<u8>)> {
+    let mut seen: Vec<(Candidate, Vec<u8>)> = Vec::new();
+    for name in sys.block_devices() {
+        let Ok(head) = sys.read_head(&name, PROBE_SIZE) else {
+            continue;
+        };
+        seen.push((
+            Candidate {
+                name,
+                probe: blkid::probe(&head),
+                part_uuid: None,
+                part_label: None,
+            },
+            head,
+        ));
+    }
+    let tags: Vec<(String, block::Partition)> = seen
+        .iter()
+        .filter(|(c, _)| c.probe.is_none())
+        .flat_map(|(c, head)| {
+            block::partitions(head)
+                .into_iter()
+                .map(|p| (block::partition_name(&c.name, p.number), p))
+        })
+        .collect();
+    for (name, p) in tags {
+        if let Some((c, _)) = seen.iter_mut().find(|(c, _)| c.name == name) {
+            c.part_uuid = Some(p.uuid);
+            c.part_label = p.label;
+        }
+    }
+    seen
+}
+
+fn wait_for_device(
+    dev: &RootDevice,
+    wait: Duration,
+    sys: &mut dyn Sys,
+) -> Result<(Candidate, Vec<u8>)> {
+    let what = block::describe(dev);
+    let start = sys.now();
+    let mut said = start;
+    let mut first = true;
+    loop {
+        let mut seen = scan(sys);
+        // A path that is not a kernel name (/dev/mapper/x): open it directly.
+        if let RootDevice::Path(p) = dev {
+            let rest = p.trim_start_matches("/dev/");
+            if !seen.iter().any(|(c, _)| c.name == rest) {
+                if let Ok(head) = sys.read_head(rest, PROBE_SIZE) {
+                    seen.push((
+                        Candidate {
+                            name: rest.to_string(),
+                            probe: blkid::probe(&head),
+                            part_uuid: None,
+                            part_label: None,
+                        },
+                        head,
+                    ));
+                }
+            }
+        }
+        let cands: Vec<Candidate> = seen.iter().map(|(c, _)| c.clone()).collect();
+        match block::find(dev, &cands) {
+            Err(e) => bail!("{e}"),
+            Ok(Some(found)) => {
+                let i = cands.iter().position(|c| c == found).unwrap_or(0);
+                return Ok(seen.swap_remove(i));
+            }
+            Ok(None) => {}
+        }
+        let now = sys.now();
+        let elapsed = now.saturating_sub(start);
+        if elapsed >= wait {
+            let list: Vec<String> = cands.iter().map(|c| c.to_string()).collect();
+            bail!(
+                "root device {what} not found after {} s; block devices seen: {} (rd.retry= / rd.timeout= set the wait)",
+                wait.as_secs(),
+                if list.is_empty() {
+                    "none (is the disk controller's driver in the image?)".to_string()
+                } else {
+                    list.join(", ")
+                }
+            );
+        }
+        if first || now.saturating_sub(said) >= PROGRESS {
+            log::info!(
+                "waiting for root device {what}: {} s of {} s",
+                elapsed.as_secs(),
+                wait.as_secs()
+            );
+            said = now;
+            first = false;
+        }
+        sys.sleep(POLL);
+    }
+}
