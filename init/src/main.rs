@@ -6,6 +6,7 @@
 mod blockroot;
 mod cdsl_boot;
 mod cli;
+mod clusterstack;
 mod clusterstack_glue;
 mod dhcp_cli;
 mod dns;
