@@ -70,6 +70,48 @@ const TOOL_LIMIT: Duration = Duration::from_secs(10);
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 const LOG_TAIL_BYTES: u64 = 2048;
 
+/// A filesystem the daemons need in their root, mounted in this order.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiMount {
+    pub fstype: &'static str,
+    /// Relative to the daemons' root.
+    pub target: &'static str,
+    /// Device nodes allowed (devtmpfs); otherwise nosuid, noexec, nodev.
+    pub exec: bool,
+    pub data: Option<&'static str>,
+}
+
+const fn api(fstype: &'static str, target: &'static str) -> ApiMount {
+    ApiMount {
+        fstype,
+        target,
+        exec: false,
+        data: None,
+    }
+}
+
+/// corosync needs /proc and /dev/shm (libqb's IPC rings); dlm_controld /sys
+/// (/sys/kernel/dlm), configfs (/sys/kernel/config/dlm) and /dev (the dlm misc
+/// devices). Fresh instances, not binds: the ones of the initramfs move away at
+/// switch_root.
+pub const API_MOUNTS: &[ApiMount] = &[
+    api("proc", "proc"),
+    api("sysfs", "sys"),
+    api("configfs", "sys/kernel/config"),
+    ApiMount {
+        fstype: "devtmpfs",
+        target: "dev",
+        exec: true,
+        data: None,
+    },
+    ApiMount {
+        fstype: "tmpfs",
+        target: "dev/shm",
+        exec: false,
+        data: Some("mode=1777"),
+    },
+];
+
 /// Where things are; [`Layout::default`] is the boot's, tests point elsewhere.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -88,6 +130,8 @@ pub struct Layout {
     pub dlm_controld: String,
     pub dlm_tool: String,
     pub poll: Duration,
+    /// Mounted in the daemons' root when [`Layout::chroot`].
+    pub api_mounts: &'static [ApiMount],
 }
 
 impl Default for Layout {
@@ -103,6 +147,7 @@ impl Default for Layout {
             dlm_controld: DLM_CONTROLD.into(),
             dlm_tool: DLM_TOOL.into(),
             poll: Duration::from_secs(1),
+            api_mounts: API_MOUNTS,
         }
     }
 }
@@ -149,7 +194,7 @@ pub fn start_dlm_stack_in(
 ) -> Result<StackPids> {
     if let Some(root) = layout.chroot_dir() {
         mount_configfs(&layout.configfs)?;
-        prepare_root(root, &layout.tree)?;
+        prepare_root(root, &layout.tree, layout.api_mounts)?;
         log(&format!(
             "cluster {cluster}: the stack runs in {} (copied from {})",
             root.display(),
@@ -173,7 +218,10 @@ pub fn start_dlm_stack_in(
         layout,
         "dlm_controld",
         &layout.dlm_controld,
-        &["--foreground"],
+        // Errors go to syslog, which the initramfs lacks; -D sends the daemon's
+        // log (membership and lockspace events, not plock traffic) to stderr, our
+        // log file, so a failure can be shown.
+        &["--foreground", "--daemon_debug"],
         Some(&notify.name),
     )?;
     log(&format!(
@@ -226,7 +274,7 @@ fn mount_if_needed(
 }
 
 /// A tmpfs at `root` with a copy of `tree`, the API filesystems and the state dirs.
-fn prepare_root(root: &Path, tree: &Path) -> Result<()> {
+fn prepare_root(root: &Path, tree: &Path, api_mounts: &[ApiMount]) -> Result<()> {
     if !tree.is_dir() {
         bail!(
             "{} is missing: the image has no cluster stack (dracut.conf: osr_cluster_stack=dlm)",
@@ -255,24 +303,14 @@ fn prepare_root(root: &Path, tree: &Path) -> Result<()> {
     if fs::symlink_metadata(&var_run).is_err() {
         symlink("../run", &var_run).with_context(|| format!("linking {}", var_run.display()))?;
     }
-    let nosuid = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV;
-    mount_if_needed("proc", &root.join("proc"), "proc", nosuid, None)?;
-    mount_if_needed("sysfs", &root.join("sys"), "sysfs", nosuid, None)?;
-    mount_configfs(&root.join("sys/kernel/config"))?;
-    mount_if_needed(
-        "devtmpfs",
-        &root.join("dev"),
-        "devtmpfs",
-        MsFlags::MS_NOSUID,
-        None,
-    )?;
-    mount_if_needed(
-        "tmpfs",
-        &root.join("dev/shm"),
-        "tmpfs",
-        nosuid,
-        Some("mode=1777"),
-    )?;
+    for m in api_mounts {
+        let flags = if m.exec {
+            MsFlags::MS_NOSUID
+        } else {
+            MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV
+        };
+        mount_if_needed(m.fstype, &root.join(m.target), m.fstype, flags, m.data)?;
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ impl Lab {
             dlm_controld: t.path().join("dlm_controld").display().to_string(),
             dlm_tool: t.path().join("dlm_tool").display().to_string(),
             poll: Duration::from_millis(50),
+            api_mounts: API_MOUNTS,
         };
         fs::create_dir_all(&layout.configfs).unwrap();
         Lab { t, layout }
@@ -249,4 +250,71 @@ fn log_tail_keeps_the_last_lines() {
     fs::write(&p, "").unwrap();
     assert_eq!(log_tail(&p), "(empty log)");
     assert!(log_tail(&t.path().join("none")).starts_with("(log unreadable: "));
+}
+
+/// The boot's mounts minus configfs, for hosts without it.
+const NO_CONFIGFS: &[ApiMount] = &[
+    api("proc", "proc"),
+    api("sysfs", "sys"),
+    ApiMount {
+        fstype: "devtmpfs",
+        target: "dev",
+        exec: true,
+        data: None,
+    },
+    ApiMount {
+        fstype: "tmpfs",
+        target: "dev/shm",
+        exec: false,
+        data: Some("mode=1777"),
+    },
+];
+
+/// The real corosync chrooted as at boot, run by hand as root inside a private
+/// mount and network namespace (docs/cluster-stack.md, "Checking by hand"):
+/// OSR_TEST_STACK_TREE (the stack as dracut installs it), OSR_TEST_COROSYNC_CONF,
+/// OSR_TEST_STACK_ROOT, OSR_TEST_RUN_DIR, OSR_TEST_CONFIGFS (a directory with
+/// something mounted on it, or configfs), OSR_TEST_TIMEOUT (s), OSR_TEST_EXPECT
+/// (`quorum`: fails only after quorum, at dlm_controld, or starts; `no-quorum`).
+#[test]
+#[ignore = "needs root, namespaces and a stack tree; see docs/cluster-stack.md"]
+fn real_stack_in_a_namespace() {
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
+    let has_configfs = read("/proc/filesystems".as_ref()).contains("configfs");
+    let layout = Layout {
+        root: var("OSR_TEST_STACK_ROOT").into(),
+        chroot: true,
+        tree: var("OSR_TEST_STACK_TREE").into(),
+        run_dir: var("OSR_TEST_RUN_DIR").into(),
+        configfs: var("OSR_TEST_CONFIGFS").into(),
+        api_mounts: if has_configfs {
+            API_MOUNTS
+        } else {
+            NO_CONFIGFS
+        },
+        ..Layout::default()
+    };
+    let conf = read(var("OSR_TEST_COROSYNC_CONF").as_ref());
+    let timeout = Duration::from_secs(var("OSR_TEST_TIMEOUT").parse().unwrap());
+    let mut lines = Vec::new();
+    let r = start_dlm_stack_in(&layout, &conf, "osrlab", timeout, &mut |l: &str| {
+        eprintln!("log: {l}");
+        lines.push(l.to_string());
+    });
+    eprintln!("result: {r:?}");
+    let msg = r
+        .as_ref()
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    match var("OSR_TEST_EXPECT").as_str() {
+        "quorum" => assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("cluster osrlab: quorate: ")),
+            "{msg}"
+        ),
+        "no-quorum" => assert!(msg.contains(": no quorum after "), "{msg}"),
+        other => panic!("OSR_TEST_EXPECT={other}"),
+    }
 }
