@@ -12,8 +12,8 @@
 //! later). So they run chrooted in [`Layout::root`]: a tmpfs mounted on the
 //! initramfs outside the moved mounts, which switch_root's delete does not cross,
 //! holding a copy of the stack dracut installed under [`Layout::tree`] and its own
-//! proc, sysfs, configfs, devtmpfs and /dev/shm. The real root reaches it as
-//! `/proc/<pid>/root`.
+//! proc, sysfs, configfs and devtmpfs, and the initramfs's /dev/shm ([`API_MOUNTS`]).
+//! The real root reaches it as `/proc/<pid>/root`.
 //!
 //! Each daemon runs in the foreground as our child, its argv\[0\] starting with '@'
 //! (systemd's root storage daemon convention,
@@ -79,6 +79,9 @@ pub struct ApiMount {
     /// Device nodes allowed (devtmpfs); otherwise nosuid, noexec, nodev.
     pub exec: bool,
     pub data: Option<&'static str>,
+    /// Bind this mount of the initramfs (mounted first if it is none) instead of a
+    /// fresh instance.
+    pub bind: Option<&'static str>,
 }
 
 const fn api(fstype: &'static str, target: &'static str) -> ApiMount {
@@ -87,13 +90,18 @@ const fn api(fstype: &'static str, target: &'static str) -> ApiMount {
         target,
         exec: false,
         data: None,
+        bind: None,
     }
 }
 
 /// corosync needs /proc and /dev/shm (libqb's IPC rings); dlm_controld /sys
 /// (/sys/kernel/dlm), configfs (/sys/kernel/config/dlm) and /dev (the dlm misc
-/// devices). Fresh instances, not binds: the ones of the initramfs move away at
-/// switch_root.
+/// devices). Fresh instances where a bind would move away with the initramfs's
+/// mounts at switch_root. /dev/shm is the exception: a libqb client opens the
+/// rings the server made by name in its own /dev/shm, so the initramfs's
+/// /dev/shm tmpfs is shared with the daemons; it moves into the real root with
+/// /dev (systemd keeps a /dev/shm that is mounted already), where
+/// `corosync-quorumtool` and other clients can then reach this corosync.
 pub const API_MOUNTS: &[ApiMount] = &[
     api("proc", "proc"),
     api("sysfs", "sys"),
@@ -103,12 +111,14 @@ pub const API_MOUNTS: &[ApiMount] = &[
         target: "dev",
         exec: true,
         data: None,
+        bind: None,
     },
     ApiMount {
         fstype: "tmpfs",
         target: "dev/shm",
         exec: false,
         data: Some("mode=1777"),
+        bind: Some("/dev/shm"),
     },
 ];
 
@@ -309,9 +319,32 @@ fn prepare_root(root: &Path, tree: &Path, api_mounts: &[ApiMount]) -> Result<()>
         } else {
             MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV
         };
-        mount_if_needed(m.fstype, &root.join(m.target), m.fstype, flags, m.data)?;
+        let target = root.join(m.target);
+        match m.bind {
+            None => mount_if_needed(m.fstype, &target, m.fstype, flags, m.data)?,
+            Some(src) => {
+                mount_if_needed(m.fstype, Path::new(src), m.fstype, flags, m.data)?;
+                bind_if_needed(Path::new(src), &target)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// `mount --bind <src> <target>` unless `target` is a mount point already.
+fn bind_if_needed(src: &Path, target: &Path) -> Result<()> {
+    if is_mountpoint(target) {
+        return Ok(());
+    }
+    fs::create_dir_all(target).with_context(|| format!("creating {}", target.display()))?;
+    mount(
+        Some(src),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .with_context(|| format!("binding {} on {}", src.display(), target.display()))
 }
 
 /// Copies `from` into `to` (directories, files with their modes, symlinks as

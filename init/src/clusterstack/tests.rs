@@ -252,7 +252,8 @@ fn log_tail_keeps_the_last_lines() {
     assert!(log_tail(&t.path().join("none")).starts_with("(log unreadable: "));
 }
 
-/// The boot's mounts minus configfs, for hosts without it.
+/// The boot's mounts minus configfs, for hosts without it (the test runs in a mount
+/// namespace with a /dev/shm of its own).
 const NO_CONFIGFS: &[ApiMount] = &[
     api("proc", "proc"),
     api("sysfs", "sys"),
@@ -261,17 +262,20 @@ const NO_CONFIGFS: &[ApiMount] = &[
         target: "dev",
         exec: true,
         data: None,
+        bind: None,
     },
     ApiMount {
         fstype: "tmpfs",
         target: "dev/shm",
         exec: false,
         data: Some("mode=1777"),
+        bind: Some("/dev/shm"),
     },
 ];
 
 /// The real corosync chrooted as at boot, run by hand as root inside a private
-/// mount and network namespace (docs/cluster-stack.md, "Checking by hand"):
+/// mount and network namespace with its own tmpfs on /dev/shm
+/// (docs/cluster-stack.md, "Checking by hand"):
 /// OSR_TEST_STACK_TREE (the stack as dracut installs it), OSR_TEST_COROSYNC_CONF,
 /// OSR_TEST_STACK_ROOT, OSR_TEST_RUN_DIR, OSR_TEST_CONFIGFS (a directory with
 /// something mounted on it, or configfs), OSR_TEST_TIMEOUT (s), OSR_TEST_EXPECT
