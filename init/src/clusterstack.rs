@@ -648,11 +648,10 @@ fn wait_for_dlm(
             return Ok(());
         }
         // Without sd_notify: dlm_controld has written the cluster name to configfs
-        // and answers `dlm_tool status`.
+        // (configfs is one instance: its writes in its root show here) and answers
+        // `dlm_tool status`.
         let named = fs::read_to_string(&name_file).is_ok_and(|n| n.trim() == cluster);
-        if named
-            && matches!(run_tool(layout, &layout.dlm_tool, &["status"]), Ok((s, _)) if s.success())
-        {
+        if named && dlm_answers(layout) {
             return Ok(());
         }
         let waited = start.elapsed();
@@ -674,6 +673,15 @@ fn wait_for_dlm(
         }
         sleep(layout.poll);
     }
+}
+
+/// `dlm_tool status` exits 0 even when it cannot connect ("cannot connect to
+/// dlm_controld"); dlm_controld's answer starts "cluster nodeid N quorate 1 ...".
+fn dlm_answers(layout: &Layout) -> bool {
+    matches!(
+        run_tool(layout, &layout.dlm_tool, &["status"]),
+        Ok((status, out)) if status.success() && out.contains("cluster nodeid ")
+    )
 }
 
 #[cfg(test)]

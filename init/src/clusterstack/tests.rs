@@ -206,12 +206,37 @@ fn dlm_controld_exiting_early() {
         "dlm_controld",
         "echo 'No such file or directory /sys/kernel/config/dlm' >&2; exit 1",
     );
-    lab.script("dlm_tool", "exit 1");
+    // dlm_tool status exits 0 when it cannot connect, too
+    lab.script("dlm_tool", "echo 'cannot connect to dlm_controld'");
     let (r, _) = lab.start(Duration::from_secs(5));
     let msg = format!("{:#}", r.unwrap_err());
     kill_pidfile(&lab, "corosync");
     assert!(
         msg.starts_with("dlm_controld exited during start (exit status 1)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn dlm_controld_not_answering_times_out() {
+    let lab = Lab::new();
+    lab.script("corosync", &lab.sleeper("corosync"));
+    lab.quorate_after(0);
+    lab.script(
+        "dlm_controld",
+        &format!(
+            "echo 'dlm_controld 4.2.0 started'; {}",
+            lab.sleeper("dlm_controld")
+        ),
+    );
+    lab.script("dlm_tool", "echo 'cannot connect to dlm_controld'");
+    let (r, _) = lab.start(Duration::from_secs(1));
+    let msg = format!("{:#}", r.unwrap_err());
+    kill_pidfile(&lab, "corosync");
+    kill_pidfile(&lab, "dlm_controld");
+    assert!(
+        msg.starts_with("cluster osrlab: dlm_controld not ready after 1 s (")
+            && msg.ends_with("dlm_controld.log: dlm_controld 4.2.0 started)"),
         "{msg}"
     );
 }
