@@ -63,8 +63,11 @@ pub fn mount(
     log::info!("root device {} is {cand}", block::describe(&device));
     let locking = fs_locking(probe.map(|p| p.fstype), &head, &path)?;
     let m = block::block_mount(&path, probe, &locking, &req)?;
-    sys.load_modules(&m.modules, false)
-        .with_context(|| format!("loading {} for the root", m.modules.join(", ")))?;
+    // A failed optional piece (crc32c_intel on a CPU without SSE4.2, beside
+    // crc32c_generic) is not fatal: a missing filesystem shows as the mount's ENODEV.
+    if let Err(e) = sys.load_modules(&m.modules, false) {
+        log::warn!("loading {} for the root: {e:#}", m.modules.join(", "));
+    }
     match &m.locking {
         Locking::None => {}
         Locking::Dlm { cluster, fsname } => {
