@@ -1,26 +1,62 @@
 //! Glue between the executor's [`crate::sys::Sys`] and the cluster stacks
-//! (`crate::clusterstack`): renders what they need from cluster.conf.
+//! ([`crate::clusterstack`]): renders what they need from cluster.conf and reads
+//! what they need from the root device.
 
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result};
 use osr_core::cluster::ClusterConf;
 
-pub fn start_dlm_stack(conf: &ClusterConf, _timeout: Duration) -> Result<()> {
-    bail!(
-        "cluster {}: the corosync/dlm_controld stack is not wired into this build yet",
-        conf.name
-    )
+use crate::clusterstack;
+
+/// corosync + dlm_controld for a GFS2 lock_dlm root.
+pub fn start_dlm_stack(conf: &ClusterConf, timeout: Duration) -> Result<()> {
+    let text = osr_core::corosync::corosync_conf(conf).with_context(|| {
+        format!(
+            "cluster.conf: deriving corosync.conf for cluster {}",
+            conf.name
+        )
+    })?;
+    let pids = clusterstack::start_dlm_stack(&text, &conf.name, timeout, &mut |line| {
+        log::info!("{line}");
+    })?;
+    log::info!(
+        "cluster {}: corosync (pid {}) and dlm_controld (pid {}) are running",
+        conf.name,
+        pids.corosync,
+        pids.dlm_controld
+    );
+    Ok(())
 }
 
-pub fn start_o2cb(
-    conf: &ClusterConf,
-    _local: u32,
-    _device: &str,
-    _timeout: Duration,
-) -> Result<()> {
-    bail!(
-        "cluster {}: the o2cb stack is not wired into this build yet",
-        conf.name
-    )
+nix::ioctl_read_bad!(blksszget, 0x1268, nix::libc::c_int);
+
+/// The device's logical sector size, which the o2cb heartbeat region is counted in.
+fn sector_size(dev: &File) -> Result<u32> {
+    let mut size: nix::libc::c_int = 0;
+    // SAFETY: BLKSSZGET writes one int through the pointer, which lives on our stack.
+    unsafe { blksszget(dev.as_raw_fd(), &mut size) }.context("BLKSSZGET")?;
+    u32::try_from(size).context("a negative sector size")
+}
+
+/// The o2cb stack for an OCFS2 cluster root: nodes in configfs, then disk heartbeat.
+pub fn start_o2cb(conf: &ClusterConf, local: u32, device: &str, timeout: Duration) -> Result<()> {
+    let nodes = osr_core::corosync::o2cb_nodes(conf)
+        .with_context(|| format!("cluster.conf: the o2cb nodes of cluster {}", conf.name))?;
+    clusterstack::o2cb::configure_o2cb(&conf.name, &nodes, local)?;
+    let mut dev = File::open(device).with_context(|| format!("opening {device}"))?;
+    let sector = sector_size(&dev).with_context(|| format!("{device}: sector size"))?;
+    let region = osr_core::ocfs2::heartbeat_region(&mut dev, sector)
+        .with_context(|| format!("{device}: finding the OCFS2 heartbeat area"))?;
+    log::info!(
+        "o2cb: heartbeat region {} on {device}: {} blocks of {} bytes from block {}",
+        region.name,
+        region.blocks,
+        region.block_bytes,
+        region.start_block
+    );
+    clusterstack::o2cb::start_o2cb_heartbeat(&conf.name, &region, Path::new(device), timeout)
 }
