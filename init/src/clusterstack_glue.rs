@@ -20,6 +20,7 @@ pub fn start_dlm_stack(conf: &ClusterConf, timeout: Duration) -> Result<()> {
             conf.name
         )
     })?;
+    dlm_misc_links(Path::new("/dev"))?;
     let pids = clusterstack::start_dlm_stack(&text, &conf.name, timeout, &mut |line| {
         log::info!("{line}");
     })?;
@@ -29,6 +30,22 @@ pub fn start_dlm_stack(conf: &ClusterConf, timeout: Duration) -> Result<()> {
         pids.corosync,
         pids.dlm_controld
     );
+    Ok(())
+}
+
+/// The DLM's misc devices appear as /dev/<name> (devtmpfs); dlm_controld opens them
+/// as /dev/misc/<name>, the links udev's rules make. devtmpfs is one instance for
+/// every mount of it, so the links are seen in the daemons' root and the real root.
+fn dlm_misc_links(dev: &Path) -> Result<()> {
+    let misc = dev.join("misc");
+    std::fs::create_dir_all(&misc).with_context(|| format!("creating {}", misc.display()))?;
+    for name in ["dlm-control", "dlm-monitor", "dlm_plock"] {
+        let link = misc.join(name);
+        if dev.join(name).exists() && std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(format!("../{name}"), &link)
+                .with_context(|| format!("linking {}", link.display()))?;
+        }
+    }
     Ok(())
 }
 
