@@ -8,8 +8,10 @@ DISK=ocfs2-o2cb.img
 MACS=(52:54:00:c1:00:01 52:54:00:c1:00:02)
 OSR_CHECKS=0
 # no root= and no ip=: both from cluster.conf.  Each node writes its file, waits for the
-# other's (written on the other node, seen through the shared disk) and reads it.
-KARGS="rw rd.retry=120 osrtest.expect_fstype=ocfs2 osrtest.expect_mode=rw osrtest.expect_iface=eth0 \
+# other's (written on the other node, seen through the shared disk) and reads it.  Then it
+# lingers 10 s before powering off: the other node may still need its locks to see its file
+# (a node gone without leaving the cluster stalls the other until it is evicted).
+KARGS="rw rd.retry=120 osrtest.linger=10 osrtest.expect_fstype=ocfs2 osrtest.expect_mode=rw osrtest.expect_iface=eth0 \
 osrtest.write=/var/tmp/%H.txt:from-%H \
 osrtest.expect_state=OSR_ROOT_FSTYPE=ocfs2 osrtest.expect_state=OSR_ROOT_DEVICE=/dev/vda \
 osrtest.expect_state=OSR_CLUSTER_NAME=osrlab osrtest.expect_state=OSR_NODENAME=%H \
