@@ -8,4 +8,5 @@ osrtest.write=/var/tmp/block.txt:ext4-label osrtest.expect_content=/var/tmp/bloc
 osrtest.expect_state=OSR_ROOT_FSTYPE=ext4 osrtest.expect_state=OSR_ROOT_DEVICE=/dev/vda \
 osrtest.expect_rd_timestamp=1 osrtest.expect_freed=1"
 EXPECT=pass
+EXPECT_DISK_FILES=(var/tmp/block.txt:ext4-label)
 TIMEOUT=150

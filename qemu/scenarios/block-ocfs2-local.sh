@@ -8,4 +8,5 @@ osrtest.write=/var/tmp/block.txt:ocfs2-local osrtest.expect_content=/var/tmp/blo
 osrtest.expect_state=OSR_ROOT_FSTYPE=ocfs2 osrtest.expect_state=OSR_ROOT_DEVICE=/dev/vda \
 osrtest.expect_rd_timestamp=1 osrtest.expect_freed=1"
 EXPECT=pass
+EXPECT_DISK_FILES=(var/tmp/block.txt:ocfs2-local)
 TIMEOUT=150

@@ -23,4 +23,6 @@ osrtest.wait_file=/var/tmp/clnode2.txt:90 osrtest.expect_content=/var/tmp/clnode
 osrtest.wait_file=/var/tmp/clnode1.txt:90 osrtest.expect_content=/var/tmp/clnode1.txt:from-clnode1"
 )
 EXPECT=pass
+# both files on the shared disk, read on the host after both powered off (and fsck clean)
+EXPECT_DISK_FILES=(var/tmp/clnode1.txt:from-clnode1 var/tmp/clnode2.txt:from-clnode2)
 TIMEOUT=300
