@@ -383,6 +383,8 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
         None => NEW_ROOT,
     }
     .to_string();
+    // A cluster filesystem is meant to be written by every node; an NFS export is not.
+    let shared_export = cluster.is_some() && block.is_none();
     let mount = match (block, root) {
         (Some(root), _) => Action::MountBlockRoot {
             root,
@@ -397,7 +399,7 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
         (None, None) => unreachable!("a root plan is made when there is no block root"),
     };
     steps.push(fatal_if(true, mount));
-    push_overlay(&mut steps, config, cluster.is_some());
+    push_overlay(&mut steps, config, cluster.is_some(), shared_export);
     if networked {
         steps.push(fatal_if(false, Action::HandOverNetwork));
     }
@@ -418,7 +420,7 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
 }
 
 /// The overlay, then (on a cluster node) the CDSL bind onto it, then the rootovl trees.
-fn push_overlay(steps: &mut Vec<Step>, config: &Config, cluster: bool) {
+fn push_overlay(steps: &mut Vec<Step>, config: &Config, cluster: bool, shared_export: bool) {
     let names = config.rootovlcfg.join(",");
     let cdsl = |steps: &mut Vec<Step>| {
         if cluster && !config.cdsl.off {
@@ -428,7 +430,7 @@ fn push_overlay(steps: &mut Vec<Step>, config: &Config, cluster: bool) {
             steps.push(fatal_if(true, Action::MountFilesystems));
         }
     };
-    if cluster && config.rw && config.overlay.is_none() {
+    if shared_export && config.rw && config.overlay.is_none() {
         steps.push(fatal_if(
             false,
             Action::Warn(
@@ -1396,6 +1398,43 @@ mod tests {
             .steps
             .iter()
             .any(|s| matches!(s.action, Action::ConfigureNetwork(_))));
+    }
+
+    fn cluster_with(rootvolumes: [&str; 2]) -> ClusterConf {
+        let node = |id: u32, rv: &str| {
+            format!(
+                r#"<clusternode name="n{id}" nodeid="{id}"><com_info><rootvolume name="{rv}" fstype="gfs2"/>
+                <eth name="eth0" mac="52:54:00:00:00:0{id}" ip="10.0.0.{id}" mask="24"/></com_info></clusternode>"#
+            )
+        };
+        let xml = format!(
+            r#"<cluster name="c" config_version="1"><clusternodes>{}{}</clusternodes></cluster>"#,
+            node(1, rootvolumes[0]),
+            node(2, rootvolumes[1])
+        );
+        crate::cluster::parse(&xml).unwrap()
+    }
+
+    #[test]
+    fn cluster_block_rootvolume_plans_a_shared_block_root() {
+        let config = Config::from_cmdline(&Cmdline::parse("rw")).unwrap();
+        let conf = cluster_with(["/dev/sdb", "UUID=aa"]);
+        let p = plan_with(&config, Some(&conf)).unwrap();
+        let root = p
+            .steps
+            .iter()
+            .find_map(|s| match &s.action {
+                Action::MountBlockRoot { root, .. } => Some(root),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(root.device, None);
+        assert_eq!(root.request.cluster.as_deref(), Some("c"));
+        assert!(root.request.rw);
+        // rw is the point of a cluster filesystem: no warning about shared writes
+        assert!(!p.steps.iter().any(|s| matches!(s.action, Action::Warn(_))));
+        let err = plan_with(&config, Some(&cluster_with(["/dev/sdb", "srv:/export"]))).unwrap_err();
+        assert!(matches!(err, PlanError::MixedRootvolumes(_)), "{err}");
     }
 
     #[test]
