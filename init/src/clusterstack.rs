@@ -184,8 +184,6 @@ pub struct StackPids {
 /// Starts corosync with `conf_text` as its corosync.conf, waits (up to `timeout`)
 /// for quorum, starts dlm_controld and waits until it is ready. `log` gets the
 /// progress lines.
-// Until the executor's glue (clusterstack_glue.rs) calls it.
-#[allow(dead_code)]
 pub fn start_dlm_stack(
     conf_text: &str,
     cluster: &str,

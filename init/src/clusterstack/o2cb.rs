@@ -63,8 +63,6 @@ impl O2cbPaths {
 }
 
 /// Declares `nodes` to the kernel and marks `local_num` as this node.
-// Until the executor's glue (clusterstack_glue.rs) calls it.
-#[allow(dead_code)]
 pub fn configure_o2cb(cluster: &str, nodes: &[O2cbNode], local_num: u32) -> Result<()> {
     configure_o2cb_in(&O2cbPaths::default(), cluster, nodes, local_num)
 }
@@ -205,8 +203,6 @@ fn write_attr(path: &Path, value: &str) -> std::io::Result<()> {
 
 /// Starts the local disk heartbeat of `region` on `device` and waits (at most
 /// `timeout`) until it is steady. Needs [`configure_o2cb`] first.
-// Until the executor's glue (clusterstack_glue.rs) calls it.
-#[allow(dead_code)]
 pub fn start_o2cb_heartbeat(
     cluster: &str,
     region: &HeartbeatRegion,
@@ -251,13 +247,16 @@ pub fn start_o2cb_heartbeat_in(
     let (tx, rx) = mpsc::channel();
     let attr = dev_attr.clone();
     // The write blocks until the heartbeat is steady; a thread keeps it bounded.
-    std::thread::spawn(move || {
-        let r = write_attr(&attr, &fd);
-        if tx.send(r).is_err() {
-            log::debug!("o2cb heartbeat: the start was given up before the write returned");
-        }
-        drop(dev);
-    });
+    std::thread::Builder::new()
+        .name("o2hb-start".to_string())
+        .spawn(move || {
+            let r = write_attr(&attr, &fd);
+            if tx.send(r).is_err() {
+                log::debug!("o2cb heartbeat: the start was given up before the write returned");
+            }
+            drop(dev);
+        })
+        .with_context(|| format!("{}: starting a thread for the heartbeat start", what()))?;
     match rx.recv_timeout(timeout) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => Err(e).with_context(|| {

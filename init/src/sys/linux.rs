@@ -267,32 +267,20 @@ impl Sys for Linux {
         if let Err(e) = std::fs::create_dir_all(target) {
             log::warn!("creating {target}: {e}");
         }
-        // An NFS mount can block in the kernel for minutes (TCP retransmits to a dead
-        // server); run it on a thread so the boot keeps its own deadline. A thread
-        // abandoned on timeout finishes or fails on its own.
-        let (tx, rx) = mpsc::channel();
-        let (source, fstype, data, target) = (
-            m.source.clone(),
-            m.fstype,
-            m.data.clone(),
-            target.to_string(),
-        );
         let mut flags = MsFlags::empty();
         if m.read_only {
             flags |= MsFlags::MS_RDONLY;
         }
-        std::thread::spawn(move || {
-            let res = mount(
-                Some(source.as_str()),
-                target.as_str(),
-                Some(fstype),
-                flags,
-                Some(data.as_str()),
-            );
-            // The receiver may have given up; nothing to do then.
-            let _ = tx.send(res);
-        });
-        rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
+        // An NFS mount can block in the kernel for minutes (TCP retransmits to a dead
+        // server): the boot keeps its own deadline.
+        mount_with_deadline(
+            m.source.clone(),
+            target,
+            m.fstype.to_string(),
+            flags,
+            Some(m.data.clone()),
+            timeout,
+        )
     }
 
     fn block_devices(&mut self) -> Vec<String> {
@@ -344,25 +332,15 @@ impl Sys for Linux {
             };
         }
         // A cluster filesystem's mount waits on the lock manager: keep our own deadline.
-        let (tx, rx) = mpsc::channel();
-        let (source, fstype, data, target) = (
+        let data = (!m.data.is_empty()).then(|| m.data.clone());
+        mount_with_deadline(
             m.device.clone(),
+            target,
             m.fstype.clone(),
-            m.data.clone(),
-            target.to_string(),
-        );
-        std::thread::spawn(move || {
-            let data = (!data.is_empty()).then_some(data.as_str());
-            let res = mount(
-                Some(source.as_str()),
-                target.as_str(),
-                Some(fstype.as_str()),
-                flags,
-                data,
-            );
-            let _ = tx.send(res);
-        });
-        rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
+            flags,
+            data,
+            timeout,
+        )
     }
 
     fn start_dlm_stack(
@@ -398,6 +376,41 @@ impl Sys for Linux {
     fn switch_root(&mut self, s: &SwitchRoot, record: &str) -> Result<Infallible> {
         crate::switch_root::switch_root(s, record)
     }
+}
+
+/// mount(2) on a thread of its own, so that a mount blocked in the kernel (a dead NFS
+/// server, a lock manager waiting for its cluster) cannot hold the boot past `timeout`:
+/// ETIMEDOUT then. A thread abandoned on timeout finishes or fails on its own. A thread
+/// that cannot be created is an error (EAGAIN), never a panic.
+fn mount_with_deadline(
+    source: String,
+    target: &str,
+    fstype: String,
+    flags: MsFlags,
+    data: Option<String>,
+    timeout: Duration,
+) -> Result<(), Errno> {
+    let (tx, rx) = mpsc::channel();
+    let target = target.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("mount".to_string())
+        .spawn(move || {
+            let res = mount(
+                Some(source.as_str()),
+                target.as_str(),
+                Some(fstype.as_str()),
+                flags,
+                data.as_deref(),
+            );
+            if tx.send(res).is_err() {
+                log::warn!("mount of {source} on {target} finished after its deadline: {res:?}");
+            }
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start a thread for the mount: {e}");
+        return Err(Errno::EAGAIN);
+    }
+    rx.recv_timeout(timeout).unwrap_or(Err(Errno::ETIMEDOUT))
 }
 
 #[cfg(test)]
