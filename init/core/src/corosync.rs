@@ -68,6 +68,8 @@ pub enum CorosyncError {
         addr: IpAddr,
         other: String,
     },
+    #[error("clusternode {node}: votes={votes} makes the cluster's votes overflow: expected small numbers (1 per node is usual)")]
+    Votes { node: String, votes: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,7 +142,15 @@ pub fn corosync_conf(conf: &ClusterConf) -> Result<String, CorosyncError> {
     }
     let nodes = ring_nodes(conf)?;
     let votes: Vec<u32> = conf.nodes.iter().map(|n| n.votes.unwrap_or(1)).collect();
-    let expected: u32 = votes.iter().sum();
+    let mut expected: u32 = 0;
+    for (node, v) in conf.nodes.iter().zip(&votes) {
+        expected = expected
+            .checked_add(*v)
+            .ok_or_else(|| CorosyncError::Votes {
+                node: node.name.clone(),
+                votes: *v,
+            })?;
+    }
     // votequorum's two_node makes quorum 1 of 2 votes: only meaningful for two
     // nodes of one vote each.
     let two_node = votes == [1, 1];
@@ -560,6 +570,18 @@ logging {
                     node: "b".into(),
                     addr: "10.0.0.1".parse().unwrap(),
                     other: "a".into(),
+                },
+            ),
+            (
+                "votes that overflow",
+                {
+                    let mut c = conf("x", &[ok("a", 1, "10.0.0.1"), ok("b", 2, "10.0.0.2")]);
+                    c.nodes.iter_mut().for_each(|n| n.votes = Some(u32::MAX));
+                    c
+                },
+                CorosyncError::Votes {
+                    node: "b".into(),
+                    votes: u32::MAX,
                 },
             ),
         ];
