@@ -112,6 +112,30 @@ fn unescape_udev(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The device `root=` (or a `<rootvolume name=>`) names, udev's by-* links read as
+/// their tags. Names only udev or device-mapper would create are refused here, with
+/// what to write instead, rather than waited for until the timeout.
+pub fn root_device(s: &str) -> Result<RootDevice, String> {
+    const FORMS: &str =
+        "/dev/<name>, UUID=<uuid>, LABEL=<label>, PARTUUID=<uuid> or PARTLABEL=<name>";
+    let dev = blkid::parse_root_device(s)
+        .map(normalize)
+        .ok_or_else(|| format!("{FORMS}, got {s:?}"))?;
+    if let RootDevice::Path(p) = &dev {
+        if p.starts_with("/dev/disk/") {
+            return Err(format!(
+                "{FORMS}, got {p}: only udev makes /dev/disk/by-id and by-path links, and this initramfs has none                  (by-uuid, by-label, by-partuuid and by-partlabel are read as their tags)"
+            ));
+        }
+        if p.starts_with("/dev/mapper/") || p.starts_with("/dev/dm-") {
+            return Err(format!(
+                "{FORMS}, got {p}: device-mapper roots (LVM, multipath, LUKS) are not supported by osr-init"
+            ));
+        }
+    }
+    Ok(dev)
+}
+
 /// How the device is written in messages: `UUID=...`, `/dev/vda`.
 pub fn describe(dev: &RootDevice) -> String {
     match dev {

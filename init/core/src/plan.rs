@@ -234,6 +234,16 @@ pub enum PlanError {
     BadRootPath(String),
     #[error("root={0}: expected /dev/<name>, UUID=<uuid>, LABEL=<label>, PARTUUID=<uuid> or PARTLABEL=<name>")]
     BadBlockRoot(String),
+    #[error("root={root}: expected {expected}")]
+    BlockDevice { root: String, expected: String },
+    #[error("cluster.conf: clusternode {node}: <rootvolume name={name:?}>: expected {expected}")]
+    BadRootvolume {
+        node: String,
+        name: String,
+        expected: String,
+    },
+    #[error("rootfstype={0} names a network filesystem, but the root is the block device {1}: give the block device's filesystem (ext4, xfs, gfs2, ocfs2...) or leave rootfstype= out")]
+    BlockRootFsType(String, String),
     #[error("cluster.conf: the nodes' <rootvolume>s mix NFS exports and block devices ({0}): give root= on the command line")]
     MixedRootvolumes(String),
     #[error(
@@ -250,6 +260,12 @@ pub enum PlanError {
 
 pub fn plan(config: &Config) -> Result<Plan, PlanError> {
     plan_with(config, None)
+}
+
+/// What the plan mounts on the new root.
+enum RootMount {
+    Block(BlockRootPlan),
+    Nfs(RootPlan),
 }
 
 /// The plan for a node whose image holds `cluster` (open-sharedroot's cluster.conf):
@@ -274,13 +290,13 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
             .iter()
             .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
     let root = match block {
-        Some(_) => None,
-        None => Some(root_plan(config, &nets, uses_dhcp || cluster.is_some())?),
+        Some(block) => RootMount::Block(block),
+        None => RootMount::Nfs(root_plan(config, &nets, uses_dhcp || cluster.is_some())?),
     };
     // The block root's modules follow from its superblock, at run time.
     let fs_modules: Vec<&str> = match &root {
-        None => Vec::new(),
-        Some(root) => {
+        RootMount::Block(_) => Vec::new(),
+        RootMount::Nfs(root) => {
             let nfs4 = root.force_nfs4
                 || root.preview.as_ref().map_or_else(
                     || root.spec.as_ref().is_some_and(|s| s.nfs4),
@@ -384,19 +400,18 @@ pub fn plan_with(config: &Config, cluster: Option<&ClusterConf>) -> Result<Plan,
     }
     .to_string();
     // A cluster filesystem is meant to be written by every node; an NFS export is not.
-    let shared_export = cluster.is_some() && block.is_none();
-    let mount = match (block, root) {
-        (Some(root), _) => Action::MountBlockRoot {
+    let shared_export = cluster.is_some() && matches!(root, RootMount::Nfs(_));
+    let mount = match root {
+        RootMount::Block(root) => Action::MountBlockRoot {
             root,
             wait: retry,
             target,
         },
-        (None, Some(root)) => Action::MountNfsRoot {
+        RootMount::Nfs(root) => Action::MountNfsRoot {
             root,
             retry,
             target,
         },
-        (None, None) => unreachable!("a root plan is made when there is no block root"),
     };
     steps.push(fatal_if(true, mount));
     push_overlay(&mut steps, config, cluster.is_some(), shared_export);
@@ -640,18 +655,30 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<Cluste
     } else {
         config.mountopts.clone()
     };
-    if let Some(device) = blkid::parse_root_device(&rv.name) {
-        let mut flags = opts;
-        flags.extend(config.rootflags.iter().cloned());
-        return Ok(Some(ClusterRoot::Block {
-            device: block::normalize(device),
-            fstype,
-            flags,
-        }));
-    }
-    let mut spec = match root::parse_root(&rv.name) {
-        Ok(RootSpec::Nfs(spec)) => spec,
-        _ => return Err(PlanError::BadRootPath(rv.name.clone())),
+    let bad = |expected: String| PlanError::BadRootvolume {
+        node: node.name.clone(),
+        name: rv.name.clone(),
+        expected,
+    };
+    let mut spec = match root::parse_root(&rv.name).map_err(bad)? {
+        RootSpec::Nfs(spec) => spec,
+        RootSpec::Block(dev) => {
+            let device = block::root_device(&dev).map_err(bad)?;
+            check_block_fstype(fstype.as_deref(), &device)?;
+            let mut flags = opts;
+            flags.extend(config.rootflags.iter().cloned());
+            return Ok(Some(ClusterRoot::Block {
+                device,
+                fstype,
+                flags,
+            }));
+        }
+        RootSpec::KernelNfs | RootSpec::Dhcp => {
+            return Err(bad(
+                "an NFS export (<server>:<path>, nfs:..., nfs4:...) or a block device (/dev/..., UUID=, LABEL=...)"
+                    .to_string(),
+            ))
+        }
     };
     match fstype.as_deref() {
         None | Some("nfs") => {}
@@ -669,9 +696,14 @@ fn block_root_plan(
     cluster: Option<&ClusterConf>,
 ) -> Result<Option<BlockRootPlan>, PlanError> {
     let device = match (&config.root, cluster) {
-        (Some(RootSpec::Block(s)), _) => Some(block::normalize(
-            blkid::parse_root_device(s).ok_or_else(|| PlanError::BadBlockRoot(s.clone()))?,
-        )),
+        (Some(RootSpec::Block(s)), _) => {
+            let device = block::root_device(s).map_err(|expected| PlanError::BlockDevice {
+                root: s.clone(),
+                expected,
+            })?;
+            check_block_fstype(config.rootfstype.as_deref(), &device)?;
+            Some(device)
+        }
         (None, Some(conf)) => {
             let names: Vec<&str> = conf
                 .nodes
@@ -681,7 +713,7 @@ fn block_root_plan(
                 .collect();
             let blocks = names
                 .iter()
-                .filter(|n| blkid::parse_root_device(n).is_some())
+                .filter(|n| matches!(root::parse_root(n), Ok(RootSpec::Block(_))))
                 .count();
             match blocks {
                 0 => return Ok(None),
@@ -701,6 +733,17 @@ fn block_root_plan(
             cluster: cluster.map(|c| c.name.clone()),
         },
     }))
+}
+
+/// A block device holds no network filesystem.
+fn check_block_fstype(fstype: Option<&str>, device: &blkid::RootDevice) -> Result<(), PlanError> {
+    match fstype {
+        Some(t @ ("nfs" | "nfs4")) => Err(PlanError::BlockRootFsType(
+            t.to_string(),
+            block::describe(device),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// What a static `ip=` alone tells about the node.
@@ -1435,6 +1478,49 @@ mod tests {
         assert!(!p.steps.iter().any(|s| matches!(s.action, Action::Warn(_))));
         let err = plan_with(&config, Some(&cluster_with(["/dev/sdb", "srv:/export"]))).unwrap_err();
         assert!(matches!(err, PlanError::MixedRootvolumes(_)), "{err}");
+    }
+
+    #[test]
+    fn block_root_errors_say_what_to_write() {
+        let err = |cmdline: &str| {
+            let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
+            plan(&config).unwrap_err().to_string()
+        };
+        for (cmdline, needle) in [
+            ("root=/dev/disk/by-id/virtio-x", "only udev makes /dev/disk/by-id"),
+            ("root=/dev/disk/by-path/pci-0000:00:04.0", "only udev makes /dev/disk/by-id and by-path"),
+            ("root=/dev/mapper/vg-root", "device-mapper roots (LVM, multipath, LUKS) are not supported"),
+            ("root=UUID=0b5e rootfstype=nfs4", "rootfstype=nfs4 names a network filesystem, but the root is the block device UUID=0b5e"),
+        ] {
+            let msg = err(cmdline);
+            assert!(msg.contains(needle), "{cmdline}: {msg}");
+        }
+        // dracut's block: prefix is the same device
+        let config = Config::from_cmdline(&Cmdline::parse("root=block:LABEL=osr")).unwrap();
+        let p = plan(&config).unwrap();
+        assert!(p.steps.iter().any(|s| matches!(&s.action,
+            Action::MountBlockRoot { root, .. } if root.device == Some(RootDevice::Label("osr".into())))));
+    }
+
+    #[test]
+    fn bad_block_rootvolume_names_the_node() {
+        let config = Config::from_cmdline(&Cmdline::parse("rw")).unwrap();
+        let cases = [
+            (
+                ["/dev/disk/by-id/scsi-1", "/dev/disk/by-id/scsi-1"],
+                "clusternode n1: <rootvolume name=\"/dev/disk/by-id/scsi-1\">: expected",
+            ),
+            (
+                ["UUID=", "UUID="],
+                "clusternode n1: <rootvolume name=\"UUID=\">: expected",
+            ),
+        ];
+        for (rvs, needle) in cases {
+            let conf = cluster_with(rvs);
+            let node = conf.nodes.first().unwrap();
+            let msg = cluster_root(&config, node).unwrap_err().to_string();
+            assert!(msg.contains(needle), "{rvs:?}: {msg}");
+        }
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!   `/tftpboot/%s`, as the kernel does
 //! - `root=dhcp`, `netroot=dhcp`: the root path comes from DHCP option 17
 //!
-//! IPv6 servers go in brackets. Block roots (`/dev/...`, `UUID=`, `LABEL=`, `PARTUUID=`,
-//! `PARTLABEL=`) are recognised so the planner can say they are not supported yet.
+//! IPv6 servers go in brackets. Block roots: `/dev/...`, `UUID=`, `LABEL=`, `PARTUUID=`,
+//! `PARTLABEL=`, each also with dracut's `block:` prefix. dracut's other root schemes
+//! (`nbd:`, `iscsi:`, `live:`, ...) are refused by name rather than misread as an NFS
+//! server called `nbd`.
 
 use crate::ip::Expected;
 
@@ -33,7 +35,13 @@ pub enum RootSpec {
 }
 
 const ROOT_FORMS: &str = "nfs:[<server>:]<path>[:<options>], nfs4:..., [<server>:]<path>[:<options>], \
-                          /dev/nfs (with nfsroot=), dhcp, or a block device (/dev/..., UUID=, LABEL=)";
+                          /dev/nfs (with nfsroot=), dhcp, or a block device (/dev/..., UUID=, LABEL=, \
+                          PARTUUID=, PARTLABEL=, optionally after block:)";
+
+/// dracut root schemes osr-init does not implement (yet): `root=<scheme>:...`.
+const UNSUPPORTED_SCHEMES: [&str; 9] = [
+    "nbd", "iscsi", "live", "cifs", "nvmf", "fcoe", "zfs", "wwinit", "http",
+];
 
 pub fn parse_root(s: &str) -> Result<RootSpec, Expected> {
     if s == "/dev/nfs" {
@@ -49,8 +57,25 @@ pub fn parse_root(s: &str) -> Result<RootSpec, Expected> {
         return parse_nfs_url(rest, false).map(RootSpec::Nfs);
     }
     let block_prefixes = ["/dev/", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL="];
-    if block_prefixes.iter().any(|p| s.starts_with(p)) {
-        return Ok(RootSpec::Block(s.to_string()));
+    let device = s.strip_prefix("block:").unwrap_or(s);
+    if block_prefixes.iter().any(|p| device.starts_with(p)) {
+        return Ok(RootSpec::Block(device.to_string()));
+    }
+    if device != s {
+        return Err(format!(
+            "a block device after block: (/dev/..., UUID=, LABEL=, PARTUUID=, PARTLABEL=), got '{device}'"
+        ));
+    }
+    let scheme = s
+        .split_once(':')
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if let Some(scheme) = scheme.filter(|sc| UNSUPPORTED_SCHEMES.contains(&sc.as_str())) {
+        return Err(format!(
+            "an NFS or block-device root: {scheme}: roots are not supported by osr-init"
+        ));
+    }
+    if s.starts_with("ZFS=") {
+        return Err("an NFS or block-device root: ZFS= roots are not supported by osr-init".into());
     }
     if s.contains(':') {
         return parse_nfs_url(s, false).map(RootSpec::Nfs);
@@ -186,6 +211,16 @@ mod tests {
             ("dhcp", "dhcp", RootSpec::Dhcp),
             ("uuid", "UUID=0b2f", RootSpec::Block("UUID=0b2f".into())),
             ("device", "/dev/sda1", RootSpec::Block("/dev/sda1".into())),
+            (
+                "dracut block:",
+                "block:LABEL=osr",
+                RootSpec::Block("LABEL=osr".into()),
+            ),
+            (
+                "dracut block: path",
+                "block:/dev/vda",
+                RootSpec::Block("/dev/vda".into()),
+            ),
         ];
         for (label, input, want) in cases {
             assert_eq!(parse_root(input), Ok(want), "case {label}");
@@ -199,6 +234,23 @@ mod tests {
             ("no path", "nfs4:10.0.2.2", "<server>:<path>"),
             ("unknown", "rootfs", "nfs:[<server>:]"),
             ("bad brackets", "nfs:[fd00::1/x", "[<ipv6>]"),
+            ("nbd", "nbd:10.0.0.1:2000", "nbd: roots are not supported"),
+            (
+                "iscsi",
+                "iscsi:10.0.0.1::::iqn.2026-12.lab:root",
+                "iscsi: roots are not supported",
+            ),
+            (
+                "live",
+                "live:http://10.0.0.1/squashfs.img",
+                "live: roots are not supported",
+            ),
+            ("zfs", "ZFS=rpool/root", "ZFS= roots are not supported"),
+            (
+                "block: with no device",
+                "block:rootfs",
+                "a block device after block:",
+            ),
         ] {
             let err = parse_root(input).expect_err(label);
             assert!(err.contains(needle), "case {label}: {err}");
