@@ -230,26 +230,38 @@ pub fn partitions(head: &[u8]) -> Vec<Partition> {
         .collect()
 }
 
+/// The primary GPT, checked as the kernel's `is_gpt_valid` does (signature, header
+/// size and CRC, `my_lba` 1, 128-byte entries starting at LBA 2 or later, the entry
+/// array's CRC): a table the kernel would not use is not read here either.
 fn gpt(head: &[u8]) -> Option<Vec<Partition>> {
     let h = head.get(SECTOR..2 * SECTOR)?;
     if h.get(0..8)? != b"EFI PART" {
         return None;
     }
+    let header_size = usize::try_from(u32::from_le_bytes(array(h, 12)?)).ok()?;
+    if !(92..=SECTOR).contains(&header_size) {
+        return None;
+    }
+    let mut header = h.get(..header_size)?.to_vec();
+    header.get_mut(16..20)?.fill(0);
+    if crc32(&header) != u32::from_le_bytes(array(h, 16)?) || u64::from_le_bytes(array(h, 24)?) != 1
+    {
+        return None;
+    }
     let entries_lba = u64::from_le_bytes(array(h, 72)?);
-    let count = u32::from_le_bytes(array(h, 80)?).min(1024);
+    let count = u32::from_le_bytes(array(h, 80)?);
     let size = usize::try_from(u32::from_le_bytes(array(h, 84)?)).ok()?;
-    if !(128..=4096).contains(&size) {
+    if size != GPT_ENTRY_SIZE || entries_lba < 2 {
         return None;
     }
     let start = usize::try_from(entries_lba).ok()?.checked_mul(SECTOR)?;
+    let len = usize::try_from(count).ok()?.checked_mul(size)?;
+    let entries = head.get(start..start.checked_add(len)?)?;
+    if crc32(entries) != u32::from_le_bytes(array(h, 88)?) {
+        return None;
+    }
     let mut out = Vec::new();
-    for n in 1..=count {
-        let off = (n as usize - 1)
-            .checked_mul(size)
-            .and_then(|o| o.checked_add(start));
-        let Some(e) = off.and_then(|o| head.get(o..o.checked_add(size)?)) else {
-            break;
-        };
+    for (n, e) in (1u32..).zip(entries.chunks_exact(GPT_ENTRY_SIZE)) {
         let (Some(kind), Some(unique), Some(name)) = (e.get(0..16), e.get(16..32), e.get(56..128))
         else {
             break;
@@ -275,6 +287,20 @@ fn gpt(head: &[u8]) -> Option<Vec<Partition>> {
         });
     }
     Some(out)
+}
+
+const GPT_ENTRY_SIZE: usize = 128;
+
+/// CRC-32 (IEEE 802.3, reflected, as GPT and zlib use it).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
 }
 
 /// A GPT GUID (its first three fields little-endian) as blkid prints it.
@@ -715,6 +741,8 @@ mod tests {
         d.resize(34 * 512, 0);
         d[512..520].copy_from_slice(b"EFI PART");
         d[512 + 72..512 + 80].copy_from_slice(&2u64.to_le_bytes());
+        d[512 + 12..512 + 16].copy_from_slice(&92u32.to_le_bytes());
+        d[512 + 24..512 + 32].copy_from_slice(&1u64.to_le_bytes());
         d[512 + 80..512 + 84].copy_from_slice(&128u32.to_le_bytes());
         d[512 + 84..512 + 88].copy_from_slice(&128u32.to_le_bytes());
         // entry 2 (partition 2): type non-zero, unique GUID, name "root"
@@ -728,6 +756,14 @@ mod tests {
         for (i, c) in "root".encode_utf16().enumerate() {
             d[e + 56 + 2 * i..e + 58 + 2 * i].copy_from_slice(&c.to_le_bytes());
         }
+        let seal = |d: &mut Vec<u8>| {
+            let entries = crc32(&d[1024..1024 + 128 * 128]);
+            d[512 + 88..512 + 92].copy_from_slice(&entries.to_le_bytes());
+            d[512 + 16..512 + 20].fill(0);
+            let header = crc32(&d[512..512 + 92]);
+            d[512 + 16..512 + 20].copy_from_slice(&header.to_le_bytes());
+        };
+        seal(&mut d);
         let parts = partitions(&d);
         assert_eq!(
             parts,
@@ -737,9 +773,25 @@ mod tests {
                 label: Some("root".into()),
             }]
         );
-        // a header that claims entries beyond what was read: no panic, nothing seen
-        d[512 + 72..512 + 80].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(partitions(&d).is_empty());
+        // a flipped byte in an entry or the header: the kernel ignores such a table
+        let mut bad = d.clone();
+        bad[e + 20] ^= 1;
+        assert!(partitions(&bad).is_empty());
+        let mut bad = d.clone();
+        bad[512 + 40] ^= 1;
+        assert!(partitions(&bad).is_empty());
+        // entries over the MBR and header (LBA 1), or beyond what was read: nothing seen
+        for lba in [1, u64::MAX] {
+            let mut bad = d.clone();
+            bad[512 + 72..512 + 80].copy_from_slice(&lba.to_le_bytes());
+            seal(&mut bad);
+            assert!(partitions(&bad).is_empty(), "entries at LBA {lba}");
+        }
+    }
+
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
     }
 
     #[test]
