@@ -6,6 +6,7 @@
 //! [`POLL`] until the device appears or the wait (`rd.retry`, bounded by `rd.timeout`)
 //! is over, with a message every [`PROGRESS`] naming what is awaited.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -20,6 +21,10 @@ use crate::sys::Sys;
 
 const POLL: Duration = Duration::from_millis(250);
 const PROGRESS: Duration = Duration::from_secs(5);
+/// The mount(2) call itself is not a wait for something to appear: it gets at least
+/// this long, even with a shorter `rd.retry` (a GFS2 mount replays journals, an OCFS2
+/// one joins its domain).
+const MOUNT_AT_LEAST: Duration = Duration::from_secs(60);
 
 /// What the cluster identification found, for a cluster node.
 pub struct Node<'a> {
@@ -102,12 +107,8 @@ pub fn mount(
         m.fstype,
         join_opts(ro, &m.data)
     );
-    match sys.mount_block(&m, target, wait) {
+    match sys.mount_block(&m, target, wait.max(MOUNT_AT_LEAST)) {
         Ok(()) => Ok(()),
-        Err(Errno::EBUSY) => {
-            log::info!("{target} is already mounted: keeping it");
-            Ok(())
-        }
         Err(e) => bail!(
             "mounting {path} ({}) on {target} failed: {e}: {}",
             m.fstype,
@@ -139,6 +140,7 @@ fn mount_error(e: Errno, m: &BlockMount) -> String {
         }
         Errno::ETIMEDOUT => "the mount did not finish in time (a cluster filesystem waits for its lock manager: check that the cluster is quorate)".to_string(),
         Errno::EUCLEAN | Errno::EIO => "the filesystem is damaged or the device unreadable: run its fsck from another system".to_string(),
+        Errno::EBUSY => "the device is in use (already mounted, or held by another user) or the target is busy".to_string(),
         _ => "see the kernel messages above".to_string(),
     }
 }
@@ -167,22 +169,44 @@ fn fs_locking(fstype: Option<&str>, head: &[u8], path: &str) -> Result<FsLocking
     })
 }
 
-/// Every block device now, probed, with partition tags from their disks' tables.
-fn scan(sys: &mut dyn Sys) -> Vec<(Candidate, Vec<u8>)> {
+/// A device and its first bytes, probed.
+fn probed(name: String, head: Vec<u8>) -> (Candidate, Vec<u8>) {
+    let c = Candidate {
+        name,
+        probe: blkid::probe(&head),
+        part_uuid: None,
+        part_label: None,
+    };
+    (c, head)
+}
+
+/// Every block device now, probed, with partition tags from their disks' tables, and
+/// `extra` (a `/dev/` name that is not in `/sys/class/block`) when it can be read.
+/// `heads` keeps what was read of each device across the polls: a device's first
+/// bytes do not change while the boot waits, and a SAN with many LUNs is not read
+/// again every [`POLL`].
+fn scan(
+    sys: &mut dyn Sys,
+    extra: Option<&str>,
+    heads: &mut HashMap<String, Vec<u8>>,
+) -> Vec<(Candidate, Vec<u8>)> {
+    let mut names = sys.block_devices();
+    if let Some(x) = extra.filter(|x| !names.iter().any(|n| n == x)) {
+        names.push(x.to_string());
+    }
     let mut seen: Vec<(Candidate, Vec<u8>)> = Vec::new();
-    for name in sys.block_devices() {
-        let Ok(head) = sys.read_head(&name, PROBE_SIZE) else {
-            continue;
-        };
-        seen.push((
-            Candidate {
-                name,
-                probe: blkid::probe(&head),
-                part_uuid: None,
-                part_label: None,
+    for name in names {
+        let head = match heads.get(&name) {
+            Some(h) => h.clone(),
+            None => match sys.read_head(&name, PROBE_SIZE) {
+                Ok(h) if !h.is_empty() => {
+                    heads.insert(name.clone(), h.clone());
+                    h
+                }
+                _ => continue,
             },
-            head,
-        ));
+        };
+        seen.push(probed(name, head));
     }
     let tags: Vec<(String, block::Partition)> = seen
         .iter()
@@ -211,25 +235,14 @@ fn wait_for_device(
     let start = sys.now();
     let mut said = start;
     let mut first = true;
+    // A path that is not a kernel name (/dev/cciss/c0d0, an md link): opened directly.
+    let extra = match dev {
+        RootDevice::Path(p) => p.strip_prefix("/dev/"),
+        _ => None,
+    };
+    let mut heads = HashMap::new();
     loop {
-        let mut seen = scan(sys);
-        // A path that is not a kernel name (/dev/mapper/x): open it directly.
-        if let RootDevice::Path(p) = dev {
-            let rest = p.trim_start_matches("/dev/");
-            if !seen.iter().any(|(c, _)| c.name == rest) {
-                if let Ok(head) = sys.read_head(rest, PROBE_SIZE) {
-                    seen.push((
-                        Candidate {
-                            name: rest.to_string(),
-                            probe: blkid::probe(&head),
-                            part_uuid: None,
-                            part_label: None,
-                        },
-                        head,
-                    ));
-                }
-            }
-        }
+        let mut seen = scan(sys, extra, &mut heads);
         let cands: Vec<Candidate> = seen.iter().map(|(c, _)| c.clone()).collect();
         match block::find(dev, &cands) {
             Err(e) => bail!("{e}"),

@@ -437,8 +437,11 @@ pub enum BlockError {
     Unknown(String),
     #[error("{0}: rootfstype={1} is not a filesystem osr-rs can mount as a root (ext2, ext3, ext4, xfs, btrfs, squashfs, gfs2, ocfs2, vfat)")]
     Unsupported(String, String),
-    #[error("{device}: GFS2 lock table {table:?} is not <cluster>:<fsname>")]
-    LockTable { device: String, table: String },
+    #[error("{device}: {error} (tunegfs2 -o locktable=<cluster>:<fsname> fixes it)")]
+    LockTable {
+        device: String,
+        error: crate::gfs2::Gfs2Error,
+    },
     #[error("{device}: GFS2 with lock_dlm for cluster {cluster:?}, but this image has no cluster.conf to start the cluster stack from: embed one (dracut osr_cluster_conf=) or mount it on one node alone with rootflags=lockproto=lock_nolock")]
     DlmWithoutCluster { device: String, cluster: String },
     #[error("{device}: GFS2 lock table is for cluster {fs_cluster:?} but cluster.conf names cluster {cluster:?}: the kernel refuses the mount; fix one of them (tunegfs2 -o locktable=...)")]
@@ -520,12 +523,12 @@ pub fn block_mount(
                 "lock_nolock" => Locking::None,
                 "lock_dlm" => {
                     let (fs_cluster, fsname) =
-                        locktable
-                            .split_once(':')
-                            .ok_or_else(|| BlockError::LockTable {
+                        crate::gfs2::lock_table(locktable).map_err(|error| {
+                            BlockError::LockTable {
                                 device: dev(),
-                                table: locktable.clone(),
-                            })?;
+                                error,
+                            }
+                        })?;
                     match &req.cluster {
                         None => {
                             return Err(BlockError::DlmWithoutCluster {
@@ -533,10 +536,10 @@ pub fn block_mount(
                                 cluster: fs_cluster.to_string(),
                             })
                         }
-                        Some(c) if c != fs_cluster => {
+                        Some(c) if *c != fs_cluster => {
                             return Err(BlockError::ClusterMismatch {
                                 device: dev(),
-                                fs_cluster: fs_cluster.to_string(),
+                                fs_cluster: fs_cluster.clone(),
                                 cluster: c.clone(),
                             })
                         }
@@ -544,8 +547,8 @@ pub fn block_mount(
                     }
                     modules.push("dlm".to_string());
                     Locking::Dlm {
-                        cluster: fs_cluster.to_string(),
-                        fsname: fsname.to_string(),
+                        cluster: fs_cluster,
+                        fsname,
                     }
                 }
                 other => {

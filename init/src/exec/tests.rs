@@ -931,6 +931,72 @@ fn no_quorum_is_fatal_and_nothing_is_mounted() {
         .actions()
         .iter()
         .any(|c| matches!(c, Call::MountBlock(..))));
+    // rd.retry is what the quorum wait was given
+    assert_eq!(sys.timeouts, [("dlm", Duration::from_secs(30))]);
+}
+
+#[test]
+fn block_mount_gets_at_least_a_minute_whatever_rd_retry_says() {
+    for (cmdline, want) in [
+        ("root=/dev/vda rd.retry=0", 60),
+        ("root=/dev/vda rd.retry=200", 200),
+    ] {
+        let mut sys = FakeSys {
+            disks: vec![disk("vda", EXT4_HEAD, 0)],
+            ..FakeSys::default()
+        };
+        let (res, _) = run(cmdline, &mut sys);
+        assert_eq!(
+            res.unwrap_err().to_string(),
+            "fake switch_root does not exec",
+            "{cmdline}"
+        );
+        assert_eq!(
+            sys.timeouts,
+            [("mount_block", Duration::from_secs(want))],
+            "{cmdline}"
+        );
+    }
+}
+
+#[test]
+fn busy_block_device_is_an_error_not_a_mounted_root() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", EXT4_HEAD, 0)],
+        mount_results: [Err(Errno::EBUSY)].into(),
+        ..FakeSys::default()
+    };
+    let (res, _) = run("root=/dev/vda", &mut sys);
+    let err = res.unwrap_err().to_string();
+    assert!(
+        err.contains("mounting /dev/vda (ext4) on /sysroot failed: EBUSY"),
+        "{err}"
+    );
+    assert!(err.contains("the device is in use"), "{err}");
+    assert!(!sys
+        .actions()
+        .iter()
+        .any(|c| matches!(c, Call::SwitchRoot(_))));
+}
+
+#[test]
+fn devices_already_read_are_not_read_again_while_waiting() {
+    // vda is there from the start, the root (vdb) shows up at 2 s: 8 polls
+    let mut sys = FakeSys {
+        disks: vec![
+            disk("vda", EXT4_HEAD, 0),
+            disk("vdb", &gfs2_head("lock_nolock", "c:x"), 2),
+        ],
+        ..FakeSys::default()
+    };
+    let (res, _) = run("root=/dev/vdb", &mut sys);
+    assert_eq!(
+        res.unwrap_err().to_string(),
+        "fake switch_root does not exec"
+    );
+    // vda once, vdb once when it appeared, and the direct open of /dev/vdb while absent
+    assert_eq!(sys.sleeps().len(), 8);
+    assert_eq!(sys.head_reads, 2 + 8);
 }
 
 #[test]

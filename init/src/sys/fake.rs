@@ -62,6 +62,11 @@ pub struct FakeSys {
     pub disks: Vec<(String, Vec<u8>, Duration)>,
     /// What starting a cluster stack answers.
     pub stack_error: Option<String>,
+    /// The timeout each bounded cluster or block call was given: ("dlm" | "o2cb" |
+    /// "mount_block", timeout).
+    pub timeouts: Vec<(&'static str, Duration)>,
+    /// How many times a device's head was read.
+    pub head_reads: usize,
 }
 
 impl FakeSys {
@@ -267,6 +272,7 @@ impl Sys for FakeSys {
         names
     }
     fn read_head(&mut self, name: &str, len: usize) -> std::io::Result<Vec<u8>> {
+        self.head_reads += 1;
         let d = self
             .disks
             .iter()
@@ -278,8 +284,9 @@ impl Sys for FakeSys {
         &mut self,
         m: &osr_core::block::BlockMount,
         target: &str,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> Result<(), Errno> {
+        self.timeouts.push(("mount_block", timeout));
         let ro = if m.read_only { "ro" } else { "rw" };
         self.calls.push(Call::MountBlock(
             m.device.clone(),
@@ -297,8 +304,9 @@ impl Sys for FakeSys {
     fn start_dlm_stack(
         &mut self,
         conf: &osr_core::cluster::ClusterConf,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> anyhow::Result<()> {
+        self.timeouts.push(("dlm", timeout));
         self.calls.push(Call::DlmStack(conf.name.clone()));
         match &self.stack_error {
             Some(e) => anyhow::bail!("{e}"),
@@ -310,8 +318,9 @@ impl Sys for FakeSys {
         conf: &osr_core::cluster::ClusterConf,
         local: u32,
         device: &str,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> anyhow::Result<()> {
+        self.timeouts.push(("o2cb", timeout));
         self.calls
             .push(Call::O2cb(conf.name.clone(), local, device.into()));
         match &self.stack_error {

@@ -284,11 +284,18 @@ impl Sys for Linux {
     }
 
     fn block_devices(&mut self) -> Vec<String> {
+        // Empty devices (a CD drive without a disc, unused loop, nbd and ram devices) hold
+        // nothing to find and are not read: opening some of them waits on the hardware.
+        let empty = |name: &str| {
+            std::fs::read_to_string(format!("/sys/class/block/{name}/size"))
+                .is_ok_and(|s| s.trim() == "0")
+        };
         let mut names: Vec<String> = std::fs::read_dir("/sys/class/block")
             .into_iter()
             .flatten()
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !empty(n))
             .collect();
         names.sort();
         names

@@ -82,7 +82,7 @@ pub trait Sys {
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
     /// The block devices the kernel knows (`/sys/class/block`: disks and partitions),
-    /// sorted by name.
+    /// sorted by name, without the empty ones (size 0).
     fn block_devices(&mut self) -> Vec<String>;
     /// Up to `len` bytes from the start of `/dev/<name>` (fewer for a smaller device).
     fn read_head(&mut self, name: &str, len: usize) -> std::io::Result<Vec<u8>>;
