@@ -16,6 +16,8 @@
 //! `PARTLABEL=` belong to the partition table, not to the filesystem, so they are
 //! matched by the partition-table code and [`matches`] says `false` for them.
 
+use crate::bytes::{self, array};
+
 /// Bytes from the start of the device [`probe`] needs: btrfs's superblock starts at
 /// 64 KiB and is 4 KiB long, which is the furthest any supported superblock reaches
 /// (gfs2's is at 64 KiB too but shorter; ocfs2's is at most at 8 KiB plus a block).
@@ -93,44 +95,24 @@ pub fn probe(head: &[u8]) -> Option<Probe> {
     probers.iter().find_map(|p| p(head))
 }
 
-fn bytes<const N: usize>(buf: &[u8], off: usize) -> Option<[u8; N]> {
-    buf.get(off..off.checked_add(N)?)?.try_into().ok()
-}
-
 fn le16(buf: &[u8], off: usize) -> Option<u16> {
-    bytes(buf, off).map(u16::from_le_bytes)
+    array(buf, off).map(u16::from_le_bytes)
 }
 
 fn le32(buf: &[u8], off: usize) -> Option<u32> {
-    bytes(buf, off).map(u32::from_le_bytes)
+    array(buf, off).map(u32::from_le_bytes)
 }
 
 fn be32(buf: &[u8], off: usize) -> Option<u32> {
-    bytes(buf, off).map(u32::from_be_bytes)
+    array(buf, off).map(u32::from_be_bytes)
 }
 
-/// A 16-byte UUID as blkid prints it; all zeroes means "not set".
 fn uuid(buf: &[u8], off: usize) -> Option<String> {
-    let u: [u8; 16] = bytes(buf, off)?;
-    if u.iter().all(|&b| b == 0) {
-        return None;
-    }
-    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    let (a, rest) = hex.split_at(8);
-    let (b, rest) = rest.split_at(4);
-    let (c, rest) = rest.split_at(4);
-    let (d, e) = rest.split_at(4);
-    Some(format!("{a}-{b}-{c}-{d}-{e}"))
+    bytes::uuid(buf.get(off..off.checked_add(16)?)?)
 }
 
-/// A NUL-padded label field; like `blkid_probe_set_label`, stops at the first NUL and
-/// drops trailing whitespace.
 fn label(buf: &[u8], off: usize, len: usize) -> Option<String> {
-    let field = buf.get(off..off.checked_add(len)?)?;
-    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    let text = String::from_utf8_lossy(field.get(..end)?);
-    let text = text.trim_end();
-    (!text.is_empty()).then(|| text.to_owned())
+    bytes::text(buf.get(off..off.checked_add(len)?)?)
 }
 
 fn found(fstype: &'static str, uuid: Option<String>, label: Option<String>) -> Option<Probe> {
@@ -197,7 +179,7 @@ fn probe_xfs(head: &[u8]) -> Option<Probe> {
     }
     let blocksize = be32(head, 4)?;
     let agcount = be32(head, 0x58)?;
-    let sectsize = bytes(head, 0x66).map(u16::from_be_bytes)?;
+    let sectsize = array(head, 0x66).map(u16::from_be_bytes)?;
     let sane = (512..=65536).contains(&blocksize)
         && blocksize.is_power_of_two()
         && (512..=32768).contains(&sectsize)
@@ -230,7 +212,7 @@ fn probe_squashfs(head: &[u8]) -> Option<Probe> {
     let major = if magic == b"hsqs" {
         le16(head, 28)?
     } else {
-        bytes(head, 28).map(u16::from_be_bytes)?
+        array(head, 28).map(u16::from_be_bytes)?
     };
     match major {
         4 if magic == b"hsqs" => found("squashfs", None, None),
@@ -239,42 +221,18 @@ fn probe_squashfs(head: &[u8]) -> Option<Probe> {
     }
 }
 
-// gfs2: `struct gfs2_sb` at 64 KiB, big-endian (kernel include/uapi/linux/gfs2_ondisk.h).
-const GFS2_SB: usize = 64 * 1024;
-const GFS2_MAGIC: u32 = 0x0116_1970;
-const GFS2_METATYPE_SB: u32 = 1;
-/// 1801 is the original format, 1802 adds rgrp and journal extensions (gfs2-utils 3.2).
-const GFS2_FORMAT_FS: std::ops::RangeInclusive<u32> = 1801..=1802;
-const GFS2_FORMAT_MULTI: u32 = 1900;
-
-/// gfs2's label is the lock table name (`cluster:fsname`), as in blkid.
+/// gfs2's label is the lock table name (`cluster:fsname`), as in blkid; the checks
+/// are the kernel's (`gfs2::superblock`).
 fn probe_gfs2(head: &[u8]) -> Option<Probe> {
-    let sb = head.get(GFS2_SB..GFS2_SB + 0x110)?; // through sb_uuid
-    let ok = be32(sb, 0)? == GFS2_MAGIC
-        && be32(sb, 4)? == GFS2_METATYPE_SB
-        && GFS2_FORMAT_FS.contains(&be32(sb, 0x18)?)
-        && be32(sb, 0x1C)? == GFS2_FORMAT_MULTI;
-    if !ok {
-        return None;
-    }
-    found("gfs2", uuid(sb, 0x100), label(sb, 0xA0, 64))
+    let sb = crate::gfs2::superblock(head).ok()?;
+    found("gfs2", sb.uuid, bytes::text(sb.locktable.as_bytes()))
 }
 
-// ocfs2: the superblock inode is block 2; blkid looks for it at 1, 2, 4 and 8 KiB
-// (block sizes 512 to 4096). The super fields start at 0xC0 in the inode
-// (ocfs2-tools include/ocfs2_fs.h).
-const OCFS2_OFFSETS: [usize; 4] = [1024, 2048, 4096, 8192];
-const OCFS2_SUPER: usize = 0xC0;
-
+/// ocfs2: the superblock inode at block 2, for block sizes 512 to 4096
+/// (`ocfs2::superblock`).
 fn probe_ocfs2(head: &[u8]) -> Option<Probe> {
-    OCFS2_OFFSETS.iter().find_map(|&off| {
-        let sb = head.get(off..)?;
-        if sb.get(..6)? != b"OCFSV2" {
-            return None;
-        }
-        let sup = sb.get(OCFS2_SUPER..OCFS2_SUPER + 0xA0)?; // through s_uuid
-        found("ocfs2", uuid(sup, 0x90), label(sup, 0x50, 64))
-    })
+    let sb = crate::ocfs2::superblock(head).ok()?;
+    found("ocfs2", Some(sb.uuid), sb.label)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 use std::fmt;
 
 use crate::blkid::{self, Probe, RootDevice};
+use crate::bytes::array;
 
 /// A block device as the executor found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,10 +199,6 @@ pub fn partition_name(disk: &str, n: u32) -> String {
 }
 
 const SECTOR: usize = 512;
-
-fn array<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
-    b.get(off..off.checked_add(N)?)?.try_into().ok()
-}
 
 /// The partitions in `head` (the first bytes of a whole disk, 512-byte sectors): GPT
 /// when a protective MBR and a valid GPT header are there, else the MBR's primary

@@ -130,7 +130,7 @@ pub fn superblock(head: &[u8]) -> Result<Gfs2Super, Gfs2Error> {
         locktable: lock_name(sb, SB_LOCKTABLE, "sb_locktable")?,
         block_bytes,
         fs_format,
-        uuid: uuid(sb.get(SB_UUID..SB_UUID + 16).unwrap_or_default()),
+        uuid: crate::bytes::uuid(sb.get(SB_UUID..SB_UUID + 16).unwrap_or_default()),
         master_dir: be64(sb, SB_MASTER_DIR_ADDR),
         root_dir: be64(sb, SB_ROOT_DIR_ADDR),
     })
@@ -181,20 +181,4 @@ fn be32(buf: &[u8], off: usize) -> u32 {
 fn be64(buf: &[u8], off: usize) -> u64 {
     let b = buf.get(off..off + 8).and_then(|b| b.try_into().ok());
     u64::from_be_bytes(b.unwrap_or([0; 8]))
-}
-
-fn uuid(u: &[u8]) -> Option<String> {
-    if u.iter().all(|&b| b == 0) {
-        return None;
-    }
-    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    let part = |r: std::ops::Range<usize>| hex.get(r).unwrap_or_default().to_owned();
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        part(0..8),
-        part(8..12),
-        part(12..16),
-        part(16..20),
-        part(20..32)
-    ))
 }

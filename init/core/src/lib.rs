@@ -7,6 +7,7 @@
 
 pub mod blkid;
 pub mod block;
+pub mod bytes;
 pub mod cdsl;
 pub mod cluster;
 pub mod cmdline;

@@ -43,6 +43,8 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
+use crate::bytes;
+
 use disk::{le16, le32, le64, lossy, offset_of, read, to_usize, Fs, ID2, I_BLKNO};
 
 mod disk;
@@ -187,8 +189,9 @@ impl Ocfs2Super {
 /// `/sys/kernel/config/cluster/<cluster>/heartbeat/` and the three attributes written
 /// before `dev`. ocfs2-tools (`o2cb_create_heartbeat_region`) writes them in that
 /// order as decimal text, then `dev` as the number of an fd opened `O_RDWR`; an
-/// existing region directory (`EEXIST`) counts as already started. `<cluster>` is the
-/// superblock's `cluster_name` or, when it has none, the first cluster in configfs.
+/// existing region directory (`EEXIST`) counts as already started. ocfs2-tools puts it
+/// under the superblock's `cluster_name` or, when it has none, the first cluster in
+/// configfs; osr-init puts it under cluster.conf's cluster, the only one it creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeartbeatRegion {
     pub name: String,
@@ -348,8 +351,9 @@ fn parse_super(block: &[u8], bs: u32, off: u64) -> Result<Ocfs2Super, Ocfs2Error
     let clusterinfo = incompat & (INCOMPAT_USERSPACE_STACK | INCOMPAT_CLUSTERINFO) != 0;
     let o2cb = clusterinfo && stack == CLASSIC_STACK;
     Ok(Ocfs2Super {
-        uuid: uuid(sup.get(S_UUID..S_UUID + 16).unwrap_or_default()),
-        label: text(sup.get(S_LABEL..S_LABEL + 64).unwrap_or_default()),
+        uuid: bytes::uuid(sup.get(S_UUID..S_UUID + 16).unwrap_or_default())
+            .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string()),
+        label: bytes::text(sup.get(S_LABEL..S_LABEL + 64).unwrap_or_default()),
         block_bytes: bs,
         cluster_bytes: 1 << cluster_bits,
         max_slots,
@@ -357,7 +361,7 @@ fn parse_super(block: &[u8], bs: u32, off: u64) -> Result<Ocfs2Super, Ocfs2Error
         global_heartbeat: o2cb && stackflags & CLUSTER_O2CB_GLOBAL_HEARTBEAT != 0,
         userspace_stack: (clusterinfo && !o2cb).then(|| lossy(stack)),
         cluster_name: clusterinfo
-            .then(|| text(sup.get(S_CLUSTER_INFO + 8..S_END).unwrap_or_default()))
+            .then(|| bytes::text(sup.get(S_CLUSTER_INFO + 8..S_END).unwrap_or_default()))
             .flatten(),
         root_blkno,
         system_dir_blkno,
@@ -365,25 +369,4 @@ fn parse_super(block: &[u8], bs: u32, off: u64) -> Result<Ocfs2Super, Ocfs2Error
         feature_incompat: incompat,
         feature_ro_compat: le32(sup, S_FEATURE_RO_COMPAT),
     })
-}
-
-/// A NUL-padded text field, blkid-style: up to the first NUL, trailing blanks dropped.
-fn text(field: &[u8]) -> Option<String> {
-    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    let s = lossy(field.get(..end).unwrap_or_default());
-    let s = s.trim_end();
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-fn uuid(u: &[u8]) -> String {
-    let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    let part = |r: std::ops::Range<usize>| hex.get(r).unwrap_or_default().to_owned();
-    format!(
-        "{}-{}-{}-{}-{}",
-        part(0..8),
-        part(8..12),
-        part(12..16),
-        part(16..20),
-        part(20..32)
-    )
 }
