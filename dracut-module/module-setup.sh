@@ -117,15 +117,20 @@ osr_rs_cluster_conf_source() {
 
 # whether the image gets corosync + dlm_controld (osr_cluster_stack, default auto)
 osr_rs_wants_dlm_stack() {
-    local _conf
+    local _conf _text
     case ${osr_cluster_stack:-auto} in
         dlm) return 0 ;;
         none) return 1 ;;
         auto)
             _conf=$(osr_rs_cluster_conf_source)
             [[ $_conf && -f $_conf ]] || return 1
-            # a <rootvolume> or <filesystem> with fstype="gfs2" (or 'gfs2')
-            grep -Eq "fstype[[:space:]]*=[[:space:]]*[\"']gfs2[\"']" "$_conf"
+            # outside XML comments: a <rootvolume> or <filesystem> with fstype="gfs2", or a
+            # block-device <rootvolume> with no fstype (osr-init probes it at boot: it may
+            # be GFS2)
+            _text=$(tr '\n' ' ' <"$_conf" | sed -E 's/<!--([^-]|-[^-])*-->//g')
+            grep -Eq "fstype[[:space:]]*=[[:space:]]*[\"']gfs2[\"']" <<<"$_text" && return 0
+            grep -Eo "<rootvolume[^>]*>" <<<"$_text" | grep -v "fstype[[:space:]]*=" |
+                grep -Eq "name[[:space:]]*=[[:space:]]*[\"'](block:)?(/dev/|UUID=|LABEL=|PARTUUID=|PARTLABEL=)"
             ;;
         *)
             derror "osr-rs: osr_cluster_stack=$osr_cluster_stack: expected auto, dlm or none"
