@@ -76,7 +76,9 @@ pub fn mount(
     match &m.locking {
         Locking::None => {}
         Locking::Dlm { cluster, fsname } => {
-            let conf = node.conf.context("GFS2 lock_dlm needs cluster.conf")?;
+            let conf = node.conf.with_context(|| {
+                format!("{path}: GFS2 with lock_dlm needs the cluster's cluster.conf in the image (dracut osr_cluster_conf=), or rootflags=lockproto=lock_nolock on one node alone")
+            })?;
             log::info!(
                 "{path}: GFS2 {cluster}:{fsname} with lock_dlm: starting corosync and dlm_controld"
             );
@@ -84,8 +86,12 @@ pub fn mount(
             record.set("CLUSTER_STACK", "corosync+dlm");
         }
         Locking::O2cb => {
-            let conf = node.conf.context("OCFS2 o2cb needs cluster.conf")?;
-            let local = node.nodeid.context("OCFS2 o2cb needs the node's id")?;
+            let conf = node.conf.with_context(|| {
+                format!("{path}: an OCFS2 cluster volume (o2cb) needs the cluster's cluster.conf in the image (dracut osr_cluster_conf=)")
+            })?;
+            let local = node.nodeid.with_context(|| {
+                format!("{path}: an OCFS2 cluster volume (o2cb) needs this node's id from cluster.conf (or nodeid=)")
+            })?;
             log::info!(
                 "{path}: OCFS2 cluster volume: o2cb cluster {} as node {local}",
                 conf.name

@@ -56,7 +56,7 @@ fn sector_size(dev: &File) -> Result<u32> {
     let mut size: nix::libc::c_int = 0;
     // SAFETY: BLKSSZGET writes one int through the pointer, which lives on our stack.
     unsafe { blksszget(dev.as_raw_fd(), &mut size) }.context("BLKSSZGET")?;
-    u32::try_from(size).context("a negative sector size")
+    u32::try_from(size).with_context(|| format!("BLKSSZGET gave a negative sector size ({size})"))
 }
 
 /// The o2cb stack for an OCFS2 cluster root: nodes in configfs, then disk heartbeat.

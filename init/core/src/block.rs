@@ -170,7 +170,9 @@ pub fn find<'a>(dev: &RootDevice, seen: &'a [Candidate]) -> Result<Option<&'a Ca
         [] => Ok(None),
         [one] => Ok(Some(one)),
         many => Err(format!(
-            "{} matches several devices: {}; refusing to guess which one is the root",
+            "{} matches several devices: {}; refusing to guess which one is the root \
+             (a cloned disk, or one LUN seen over several paths: name one with root=/dev/<name>, \
+             or give the copies their own UUIDs and labels)",
             describe(dev),
             many.iter()
                 .map(|c| c.to_string())

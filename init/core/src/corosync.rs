@@ -338,14 +338,13 @@ pub fn quorum_status(out: &str) -> Option<QuorumStatus> {
 }
 
 impl std::fmt::Display for QuorumStatus {
-    /// `1 of 2 votes (expected 2), 1 node, not quorate`
+    /// `1 of 2 votes, 1 node, not quorate` (the votes seen of the votes expected)
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
         write!(
             f,
-            "{} of {} votes (expected {}), {} node{}, {}",
+            "{} of {} votes, {} node{}, {}",
             n(self.total_votes),
-            n(self.expected_votes),
             n(self.expected_votes),
             n(self.nodes),
             if self.nodes == Some(1) { "" } else { "s" },
@@ -713,20 +712,14 @@ Membership information
                 expected_votes: Some(2)
             }
         );
-        assert_eq!(
-            alone.to_string(),
-            "1 of 2 votes (expected 2), 1 node, not quorate"
-        );
+        assert_eq!(alone.to_string(), "1 of 2 votes, 1 node, not quorate");
         let both = ALONE
             .replace("Nodes:            1", "Nodes:            2")
             .replace("Quorate:          No", "Quorate:          Yes")
             .replace("Total votes:      1", "Total votes:      2");
         let both = quorum_status(&both).unwrap();
         assert!(both.quorate);
-        assert_eq!(
-            both.to_string(),
-            "2 of 2 votes (expected 2), 2 nodes, quorate"
-        );
+        assert_eq!(both.to_string(), "2 of 2 votes, 2 nodes, quorate");
         assert_eq!(quorum_status("Cannot initialize CMAP service\n"), None);
     }
 }

@@ -111,6 +111,8 @@ pub enum Ocfs2Error {
         value: u64,
         expected: &'static str,
     },
+    #[error("a size of {0} bytes read from the volume does not fit in memory: the superblock or an inode is damaged")]
+    TooLarge(u64),
     #[error("{what} at block {blkno}: {problem}")]
     Corrupt {
         what: &'static str,

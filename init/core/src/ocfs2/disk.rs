@@ -369,11 +369,7 @@ pub(super) fn offset_of(
 }
 
 pub(super) fn to_usize(n: u64) -> Result<usize, Ocfs2Error> {
-    usize::try_from(n).map_err(|_| Ocfs2Error::Corrupt {
-        what: "size",
-        blkno: 0,
-        problem: format!("{n} bytes does not fit in memory"),
-    })
+    usize::try_from(n).map_err(|_| Ocfs2Error::TooLarge(n))
 }
 
 // Readers for fields whose offsets the caller has already bounded; a short slice reads
