@@ -11,8 +11,10 @@
 //! are taken as the tags they stand for ([`normalize`]), since nothing creates those
 //! links in this initramfs.
 //!
-//! Partition tables: GPT (entries in table order are partitions 1, 2, ...; the
-//! partition name is PARTLABEL) and the four primary MBR entries (PARTUUID
+//! Partition tables: GPT in 512-byte or 4096-byte sectors, the primary table only
+//! (entries in table order are partitions 1, 2, ...; the partition name is PARTLABEL;
+//! a damaged primary is not replaced by the backup at the disk's end, which is not
+//! read) and the four primary MBR entries (PARTUUID
 //! `<disk signature>-<nn>`, as the kernel and blkid print it). Logical MBR partitions
 //! (5 and up) are not matched by PARTUUID; their `/dev/` path works.
 
@@ -200,11 +202,13 @@ pub fn partition_name(disk: &str, n: u32) -> String {
     }
 }
 
-const SECTOR: usize = 512;
+/// The logical sector sizes a GPT is looked for with: its header is at LBA 1, byte 512
+/// on most disks, byte 4096 on 4Kn ones.
+const SECTORS: [usize; 2] = [512, 4096];
 
-/// The partitions in `head` (the first bytes of a whole disk, 512-byte sectors): GPT
-/// when a protective MBR and a valid GPT header are there, else the MBR's primary
-/// entries. Entries outside `head` are not seen.
+/// The partitions in `head` (the first bytes of a whole disk): GPT when a protective
+/// MBR and a valid GPT are there, else the MBR's primary entries. Entries outside
+/// `head` are not seen.
 pub fn partitions(head: &[u8]) -> Vec<Partition> {
     if head.get(510..512) != Some(&[0x55, 0xaa][..]) {
         return Vec::new();
@@ -213,7 +217,10 @@ pub fn partitions(head: &[u8]) -> Vec<Partition> {
         .filter_map(|i| head.get(446 + i * 16 + 4).copied())
         .collect();
     if types.contains(&0xee) {
-        return gpt(head).unwrap_or_default();
+        return SECTORS
+            .iter()
+            .find_map(|&sector| gpt(head, sector))
+            .unwrap_or_default();
     }
     let Some(sig) = array(head, 440).map(u32::from_le_bytes) else {
         return Vec::new();
@@ -232,13 +239,13 @@ pub fn partitions(head: &[u8]) -> Vec<Partition> {
 /// The primary GPT, checked as the kernel's `is_gpt_valid` does (signature, header
 /// size and CRC, `my_lba` 1, 128-byte entries starting at LBA 2 or later, the entry
 /// array's CRC): a table the kernel would not use is not read here either.
-fn gpt(head: &[u8]) -> Option<Vec<Partition>> {
-    let h = head.get(SECTOR..2 * SECTOR)?;
+fn gpt(head: &[u8], sector: usize) -> Option<Vec<Partition>> {
+    let h = head.get(sector..2 * sector)?;
     if h.get(0..8)? != b"EFI PART" {
         return None;
     }
     let header_size = usize::try_from(u32::from_le_bytes(array(h, 12)?)).ok()?;
-    if !(92..=SECTOR).contains(&header_size) {
+    if !(92..=sector).contains(&header_size) {
         return None;
     }
     let mut header = h.get(..header_size)?.to_vec();
@@ -253,7 +260,7 @@ fn gpt(head: &[u8]) -> Option<Vec<Partition>> {
     if size != GPT_ENTRY_SIZE || entries_lba < 2 {
         return None;
     }
-    let start = usize::try_from(entries_lba).ok()?.checked_mul(SECTOR)?;
+    let start = usize::try_from(entries_lba).ok()?.checked_mul(sector)?;
     let len = usize::try_from(count).ok()?.checked_mul(size)?;
     let entries = head.get(start..start.checked_add(len)?)?;
     if crc32(entries) != u32::from_le_bytes(array(h, 88)?) {

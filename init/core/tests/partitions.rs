@@ -1,5 +1,5 @@
 //! Partition tables made by util-linux's sfdisk (`fixtures/parts/`, see its make.sh):
-//! what `block::partitions` reads from the first 34 sectors must be what `sfdisk -d`
+//! what `block::partitions` reads from the first sectors (512-byte, and 4096-byte for `gpt4k`) must be what `sfdisk -d`
 //! printed for the whole image, with PARTUUIDs written as blkid writes them.
 
 // Test helpers outside #[test] functions: a panic here is a test failure.
@@ -60,6 +60,13 @@ fn gpt_as_sfdisk_wrote_it() {
     let want = sfdisk_said("gpt");
     assert_eq!(want.len(), 2, "{want:?}");
     assert_eq!(partitions(&head("gpt")), want);
+}
+
+#[test]
+fn gpt_of_a_4kn_disk_as_sfdisk_wrote_it() {
+    let want = sfdisk_said("gpt4k");
+    assert_eq!(want.len(), 1, "{want:?}");
+    assert_eq!(partitions(&head("gpt4k")), want);
 }
 
 #[test]
