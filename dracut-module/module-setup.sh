@@ -13,13 +13,18 @@
 #
 # dracut.conf settings read here:
 #   osr_nic_drivers="mlx5_core ixgbe"   only these NIC drivers (see installkernel)
+#   osr_filesystems="ext4 gfs2"         the block-root filesystems whose modules are installed
+#                                       (default: ext4 xfs btrfs squashfs gfs2 ocfs2; other
+#                                       names are taken as module names; "none": no block
+#                                       root, neither disk drivers nor filesystems)
 #   osr_cluster_conf="/path/cluster.conf"
 #                                       the cluster.conf to embed (default: the build host's
 #                                       /etc/cluster/cluster.conf, if any)
 #   osr_cluster_stack=auto|dlm|none     the corosync + dlm_controld stack a GFS2 root with
 #                                       lock_dlm needs (docs/cluster-stack.md).  auto (the
 #                                       default): installed when the embedded cluster.conf has
-#                                       a rootvolume or filesystem with fstype="gfs2"; dlm:
+#                                       a rootvolume or filesystem with fstype="gfs2", or a
+#                                       block-device rootvolume without fstype; dlm:
 #                                       always; none: never.  It goes to
 #                                       /usr/lib/osr-rs/cluster-stack (binaries and their
 #                                       libraries, plus the build host's /etc/dlm/dlm.conf if
@@ -96,14 +101,21 @@ installkernel() {
     # the NFS root and the overlay are always needed, whether or not the host has them loaded;
     # bond=, vlan= and bridge= need their drivers (small: about 400 KB together)
     hostonly='' instmods nfs nfsv3 nfsv4 sunrpc overlay bonding 8021q bridge
-    # block roots: the disk drivers and the filesystems, whatever this host uses; instmods
-    # brings their dependencies (scsi_mod, libata, jbd2, ocfs2_stackglue, btrfs's raid6 and
-    # compressors...).  Debian 12's 6.1: about 19.6 MB unpacked, 4.0 MB in a zstd image,
-    # half of it xfs and btrfs
-    hostonly='' instmods virtio_blk virtio_scsi sd_mod nvme ahci \
-        ext4 xfs btrfs squashfs \
-        configfs dlm gfs2 \
-        ocfs2 ocfs2_nodemanager ocfs2_stack_o2cb ocfs2_dlm ocfs2_dlmfs
+    # block roots: the disk drivers and the filesystems of osr_filesystems (default: all
+    # that osr-init recognises), whatever this host uses; instmods brings their
+    # dependencies (scsi_mod, libata, jbd2, ocfs2_stackglue, btrfs's raid6 and
+    # compressors...).  Debian 12's 6.1, all of them: about 19.6 MB unpacked, 4.0 MB in a
+    # zstd image, half of it xfs and btrfs
+    local _fs _fsmods=()
+    for _fs in ${osr_filesystems-ext4 xfs btrfs squashfs gfs2 ocfs2}; do
+        case $_fs in
+            none) return 0 ;;
+            gfs2) _fsmods+=(configfs dlm gfs2) ;;
+            ocfs2) _fsmods+=(configfs ocfs2 ocfs2_nodemanager ocfs2_stack_o2cb ocfs2_dlm ocfs2_dlmfs) ;;
+            *) _fsmods+=("$_fs") ;;
+        esac
+    done
+    hostonly='' instmods virtio_blk virtio_scsi sd_mod nvme ahci "${_fsmods[@]}"
 }
 
 # the cluster.conf the image embeds (see install), or nothing
