@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use nix::mount::{mount, MsFlags};
 use osr_core::corosync::{quorum_status, QuorumStatus, DLM_CONF};
 
@@ -547,6 +547,37 @@ fn run_tool(layout: &Layout, program: &str, args: &[&str]) -> Result<(ExitStatus
     Ok((out.status, text))
 }
 
+/// Calls `step` every `poll` until it gives a value, for at most `timeout`. `step`
+/// answers `Err(seen)` while waiting, `seen` saying what it saw; every
+/// [`PROGRESS_EVERY`] `progress(seen, waited)` is logged, and after the timeout
+/// `timed_out(seen, waited)` is the error.
+fn poll_until<T>(
+    timeout: Duration,
+    poll: Duration,
+    log: &mut dyn FnMut(&str),
+    mut step: impl FnMut() -> Result<Result<T, String>>,
+    progress: impl Fn(&str, u64) -> String,
+    timed_out: impl FnOnce(&str, u64) -> anyhow::Error,
+) -> Result<T> {
+    let start = Instant::now();
+    let mut last_progress = start;
+    loop {
+        let seen = match step()? {
+            Ok(done) => return Ok(done),
+            Err(seen) => seen,
+        };
+        let waited = start.elapsed();
+        if waited >= timeout {
+            return Err(timed_out(&seen, waited.as_secs()));
+        }
+        if last_progress.elapsed() >= PROGRESS_EVERY {
+            last_progress = Instant::now();
+            log(&progress(&seen, waited.as_secs()));
+        }
+        sleep(poll);
+    }
+}
+
 fn wait_for_quorum(
     layout: &Layout,
     corosync: &mut Daemon,
@@ -554,36 +585,33 @@ fn wait_for_quorum(
     timeout: Duration,
     log: &mut dyn FnMut(&str),
 ) -> Result<QuorumStatus> {
-    let start = Instant::now();
-    let mut last_progress = start;
-    loop {
+    let step = || {
         corosync.check_running()?;
         // `-s` exits 0 when quorate, 2 when not, 1 when it cannot ask.
-        let seen = match run_tool(layout, &layout.quorumtool, &["-s"]) {
+        Ok(match run_tool(layout, &layout.quorumtool, &["-s"]) {
             Ok((status, out)) => match quorum_status(&out) {
-                Some(q) if q.quorate && status.success() => return Ok(q),
-                Some(q) => q.to_string(),
-                None => first_line(&out, status),
+                Some(q) if q.quorate && status.success() => Ok(q),
+                Some(q) => Err(q.to_string()),
+                None => Err(first_line(&out, status)),
             },
-            Err(e) => format!("{e:#}"),
-        };
-        let waited = start.elapsed();
-        if waited >= timeout {
-            bail!(
-                "cluster {cluster}: no quorum after {} s ({seen}): check that the other nodes are booting and reachable on UDP 5405",
-                waited.as_secs()
-            );
-        }
-        if last_progress.elapsed() >= PROGRESS_EVERY {
-            last_progress = Instant::now();
-            log(&format!(
-                "cluster {cluster}: waiting for quorum: {seen}, {} s of {} s",
-                waited.as_secs(),
+            Err(e) => Err(format!("{e:#}")),
+        })
+    };
+    poll_until(
+        timeout,
+        layout.poll,
+        log,
+        step,
+        |seen, waited| {
+            format!(
+                "cluster {cluster}: waiting for quorum: {seen}, {waited} s of {} s",
                 timeout.as_secs()
-            ));
-        }
-        sleep(layout.poll);
-    }
+            )
+        },
+        |seen, waited| {
+            anyhow!("cluster {cluster}: no quorum after {waited} s ({seen}): check that the other nodes are booting and reachable on UDP 5405")
+        },
+    )
 }
 
 fn first_line(out: &str, status: ExitStatus) -> String {
@@ -637,40 +665,37 @@ fn wait_for_dlm(
     timeout: Duration,
     log: &mut dyn FnMut(&str),
 ) -> Result<()> {
-    let start = Instant::now();
-    let mut last_progress = start;
     let name_file = layout.configfs.join("dlm/cluster/cluster_name");
-    loop {
+    let dlm_log = dlm.log.clone();
+    let step = || {
         dlm.check_running()?;
-        if notify.ready() {
-            return Ok(());
-        }
         // Without sd_notify: dlm_controld has written the cluster name to configfs
         // (configfs is one instance: its writes in its root show here) and answers
         // `dlm_tool status`.
-        let named = fs::read_to_string(&name_file).is_ok_and(|n| n.trim() == cluster);
-        if named && dlm_answers(layout) {
-            return Ok(());
-        }
-        let waited = start.elapsed();
-        if waited >= timeout {
-            bail!(
-                "cluster {cluster}: dlm_controld not ready after {} s ({}: {})",
-                waited.as_secs(),
-                dlm.log.display(),
-                log_tail(&dlm.log)
-            );
-        }
-        if last_progress.elapsed() >= PROGRESS_EVERY {
-            last_progress = Instant::now();
-            log(&format!(
-                "cluster {cluster}: waiting for dlm_controld, {} s of {} s",
-                waited.as_secs(),
+        let ready = notify.ready()
+            || (fs::read_to_string(&name_file).is_ok_and(|n| n.trim() == cluster)
+                && dlm_answers(layout));
+        Ok(if ready { Ok(()) } else { Err(String::new()) })
+    };
+    poll_until(
+        timeout,
+        layout.poll,
+        log,
+        step,
+        |_, waited| {
+            format!(
+                "cluster {cluster}: waiting for dlm_controld, {waited} s of {} s",
                 timeout.as_secs()
-            ));
-        }
-        sleep(layout.poll);
-    }
+            )
+        },
+        |_, waited| {
+            anyhow!(
+                "cluster {cluster}: dlm_controld not ready after {waited} s ({}: {})",
+                dlm_log.display(),
+                log_tail(&dlm_log)
+            )
+        },
+    )
 }
 
 /// `dlm_tool status` exits 0 even when it cannot connect ("cannot connect to
