@@ -28,7 +28,7 @@ use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -64,7 +64,6 @@ const STATE_DIRS: &[&str] = &[
     "etc/corosync",
     "etc/dlm",
 ];
-const PATH_ENV: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 /// How long one `corosync-quorumtool` or `dlm_tool` run may take.
 const TOOL_LIMIT: Duration = Duration::from_secs(10);
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
@@ -428,7 +427,7 @@ impl Daemon {
             .open(&log)
             .with_context(|| format!("opening {}", log.display()))?;
         let err = out.try_clone().context("duplicating the log descriptor")?;
-        let mut cmd = command(layout.chroot_dir(), program, true);
+        let mut cmd = crate::sys::process::command(layout.chroot_dir(), program, true);
         cmd.arg0(format!("@{name}"))
             .args(args)
             .stdout(out)
@@ -460,30 +459,6 @@ impl Daemon {
             Err(e) => Err(e).with_context(|| format!("waiting for {}", self.name)),
         }
     }
-}
-
-/// A command run in `root` (chroot + chdir before exec), in its own session when
-/// `session` (so the console's signals do not reach it), with a plain PATH.
-fn command(root: Option<&Path>, program: &str, session: bool) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear().env("PATH", PATH_ENV).stdin(Stdio::null());
-    let root = root.map(Path::to_path_buf);
-    // SAFETY: the closure runs in the forked child before exec and only makes the
-    // async-signal-safe calls setsid, chroot and chdir; it allocates nothing (the
-    // path was built before the fork).
-    unsafe {
-        cmd.pre_exec(move || {
-            if session {
-                nix::unistd::setsid()?;
-            }
-            if let Some(r) = &root {
-                nix::unistd::chroot(r.as_path())?;
-                nix::unistd::chdir("/")?;
-            }
-            Ok(())
-        });
-    }
-    cmd
 }
 
 fn describe(status: ExitStatus) -> String {
@@ -521,7 +496,7 @@ pub fn log_tail(path: &Path) -> String {
 
 /// Runs a tool to completion, killed after [`TOOL_LIMIT`]; its status and stdout.
 fn run_tool(layout: &Layout, program: &str, args: &[&str]) -> Result<(ExitStatus, String)> {
-    let mut child = command(layout.chroot_dir(), program, false)
+    let mut child = crate::sys::process::command(layout.chroot_dir(), program, false)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

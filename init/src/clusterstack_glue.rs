@@ -3,7 +3,6 @@
 //! what they need from the root device.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::Duration;
 
@@ -49,23 +48,14 @@ fn dlm_misc_links(dev: &Path) -> Result<()> {
     Ok(())
 }
 
-nix::ioctl_read_bad!(blksszget, 0x1268, nix::libc::c_int);
-
-/// The device's logical sector size, which the o2cb heartbeat region is counted in.
-fn sector_size(dev: &File) -> Result<u32> {
-    let mut size: nix::libc::c_int = 0;
-    // SAFETY: BLKSSZGET writes one int through the pointer, which lives on our stack.
-    unsafe { blksszget(dev.as_raw_fd(), &mut size) }.context("BLKSSZGET")?;
-    u32::try_from(size).with_context(|| format!("BLKSSZGET gave a negative sector size ({size})"))
-}
-
 /// The o2cb stack for an OCFS2 cluster root: nodes in configfs, then disk heartbeat.
 pub fn start_o2cb(conf: &ClusterConf, local: u32, device: &str, timeout: Duration) -> Result<()> {
     let nodes = osr_core::corosync::o2cb_nodes(conf)
         .with_context(|| format!("cluster.conf: the o2cb nodes of cluster {}", conf.name))?;
     clusterstack::o2cb::configure_o2cb(&conf.name, &nodes, local)?;
     let mut dev = File::open(device).with_context(|| format!("opening {device}"))?;
-    let sector = sector_size(&dev).with_context(|| format!("{device}: sector size"))?;
+    let sector = crate::sys::blockdev::logical_sector_size(&dev)
+        .with_context(|| format!("{device}: sector size"))?;
     let region = osr_core::ocfs2::heartbeat_region(&mut dev, sector)
         .with_context(|| format!("{device}: finding the OCFS2 heartbeat area"))?;
     log::info!(

@@ -13,12 +13,14 @@ use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{Nic, SwitchRoot};
 
+pub mod blockdev;
 pub mod dhcp;
 #[cfg(test)]
 pub mod fake;
 pub mod linux;
 pub mod netdev;
 pub mod netlink;
+pub mod process;
 
 pub trait Sys {
     /// Loads `names` and, with `devices`, the drivers of every device seen in sysfs.
