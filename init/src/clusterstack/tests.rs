@@ -275,27 +275,6 @@ fn log_tail_keeps_the_last_lines() {
     assert!(log_tail(&t.path().join("none")).starts_with("(log unreadable: "));
 }
 
-/// The boot's mounts minus configfs, for hosts without it (the test runs in a mount
-/// namespace with a /dev/shm of its own).
-const NO_CONFIGFS: &[ApiMount] = &[
-    api("proc", "proc"),
-    api("sysfs", "sys"),
-    ApiMount {
-        fstype: "devtmpfs",
-        target: "dev",
-        exec: true,
-        data: None,
-        bind: None,
-    },
-    ApiMount {
-        fstype: "tmpfs",
-        target: "dev/shm",
-        exec: false,
-        data: Some("mode=1777"),
-        bind: Some("/dev/shm"),
-    },
-];
-
 /// The real corosync chrooted as at boot, run by hand as root inside a private
 /// mount and network namespace with its own tmpfs on /dev/shm
 /// (docs/cluster-stack.md, "Checking by hand"):
@@ -317,7 +296,15 @@ fn real_stack_in_a_namespace() {
         api_mounts: if has_configfs {
             API_MOUNTS
         } else {
-            NO_CONFIGFS
+            // the boot's mounts minus configfs, for hosts without it (the test runs in a
+            // mount namespace with a /dev/shm of its own)
+            Vec::leak(
+                API_MOUNTS
+                    .iter()
+                    .filter(|m| m.fstype != "configfs")
+                    .cloned()
+                    .collect(),
+            )
         },
         ..Layout::default()
     };
