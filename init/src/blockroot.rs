@@ -66,7 +66,10 @@ pub fn mount(
     let path = cand.path();
     let probe = cand.probe.as_ref();
     log::info!("root device {} is {cand}", block::describe(&device));
-    let locking = fs_locking(probe.map(|p| p.fstype), &head, &path)?;
+    // With no superblock recognised, rootfstype= says what to read (a damaged GFS2 or
+    // OCFS2 superblock then gets its own error, not a mount without its cluster stack).
+    let fstype = probe.map(|p| p.fstype).or(req.fstype.as_deref());
+    let locking = fs_locking(fstype, &head, &path)?;
     let m = block::block_mount(&path, probe, &locking, &req)?;
     // A failed optional piece (crc32c_intel on a CPU without SSE4.2, beside
     // crc32c_generic) is not fatal: a missing filesystem shows as the mount's ENODEV.

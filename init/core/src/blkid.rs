@@ -221,18 +221,17 @@ fn probe_squashfs(head: &[u8]) -> Option<Probe> {
     }
 }
 
-/// gfs2's label is the lock table name (`cluster:fsname`), as in blkid; the checks
-/// are the kernel's (`gfs2::superblock`).
+/// gfs2: the superblock at 64 KiB; its label is the lock table name
+/// (`cluster:fsname`), as in blkid.
 fn probe_gfs2(head: &[u8]) -> Option<Probe> {
-    let sb = crate::gfs2::superblock(head).ok()?;
-    found("gfs2", sb.uuid, bytes::text(sb.locktable.as_bytes()))
+    let (uuid, label) = crate::gfs2::identify(head)?;
+    found("gfs2", uuid, label)
 }
 
-/// ocfs2: the superblock inode at block 2, for block sizes 512 to 4096
-/// (`ocfs2::superblock`).
+/// ocfs2: the superblock inode at block 2, for block sizes 512 to 4096.
 fn probe_ocfs2(head: &[u8]) -> Option<Probe> {
-    let sb = crate::ocfs2::superblock(head).ok()?;
-    found("ocfs2", Some(sb.uuid), sb.label)
+    let (uuid, label) = crate::ocfs2::identify(head)?;
+    found("ocfs2", uuid, label)
 }
 
 #[cfg(test)]

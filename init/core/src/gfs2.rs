@@ -93,6 +93,27 @@ pub struct Gfs2Super {
 }
 
 /// Parses the superblock from the first [`HEAD_BYTES`] (or more) bytes of the device.
+/// What blkid reads of a GFS2 superblock, `(UUID, LABEL)` (the label is the lock
+/// table), when the magic, metatype and formats say GFS2. Only those are checked, as
+/// blkid does: a superblock damaged elsewhere is still recognised, and [`superblock`]
+/// then says what is wrong with it.
+pub fn identify(head: &[u8]) -> Option<(Option<String>, Option<String>)> {
+    let sb = head.get(SB_OFFSET..HEAD_BYTES)?;
+    let gfs2 = be32(sb, MH_MAGIC) == GFS2_MAGIC
+        && be32(sb, MH_TYPE) == GFS2_METATYPE_SB
+        && FS_FORMATS.contains(&be32(sb, SB_FS_FORMAT))
+        && be32(sb, SB_MULTIHOST_FORMAT) == GFS2_FORMAT_MULTI;
+    gfs2.then(|| {
+        (
+            crate::bytes::uuid(sb.get(SB_UUID..SB_UUID + 16).unwrap_or_default()),
+            crate::bytes::text(
+                sb.get(SB_LOCKTABLE..SB_LOCKTABLE + LOCKNAME_LEN)
+                    .unwrap_or_default(),
+            ),
+        )
+    })
+}
+
 pub fn superblock(head: &[u8]) -> Result<Gfs2Super, Gfs2Error> {
     let sb = head
         .get(SB_OFFSET..HEAD_BYTES)

@@ -301,6 +301,25 @@ fn read_super(dev: &mut dyn ReadAt) -> Result<Ocfs2Super, Ocfs2Error> {
     Err(Ocfs2Error::NoSuperblock)
 }
 
+/// What blkid reads of an OCFS2 superblock, `(UUID, LABEL)`, when one of the block
+/// sizes finds the `OCFSV2` signature at block 2. Nothing else is checked, as blkid
+/// does: a superblock damaged elsewhere is still recognised, and [`superblock`] then
+/// says what is wrong with it.
+pub fn identify(head: &[u8]) -> Option<(Option<String>, Option<String>)> {
+    BLOCK_SIZES.iter().find_map(|&bs| {
+        let off = usize::try_from(SUPER_BLKNO * u64::from(bs)).ok()?;
+        let block = head.get(off..)?;
+        if !block.starts_with(SUPER_SIGNATURE) {
+            return None;
+        }
+        let sup = block.get(ID2..ID2 + S_UUID + 16)?;
+        Some((
+            bytes::uuid(sup.get(S_UUID..S_UUID + 16)?),
+            bytes::text(sup.get(S_LABEL..S_LABEL + 64)?),
+        ))
+    })
+}
+
 /// `ocfs2_open`'s checks on a block that starts with `OCFSV2`, read with block size
 /// `bs` at byte `off`.
 fn parse_super(block: &[u8], bs: u32, off: u64) -> Result<Ocfs2Super, Ocfs2Error> {

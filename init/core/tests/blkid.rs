@@ -142,3 +142,19 @@ fn root_tags_match_the_probed_filesystems() {
         }
     }
 }
+
+#[test]
+fn damaged_cluster_superblocks_are_still_recognised() {
+    // a byte that is not UTF-8 in the GFS2 lock table: gfs2::superblock refuses it (and
+    // says so at boot), the probe still says gfs2, as blkid does
+    let mut h = head("gfs2");
+    h[65536 + 0xA0 + 2] = 0xff;
+    assert_eq!(probe(&h).map(|p| p.fstype), Some("gfs2"));
+    assert!(osr_core::gfs2::superblock(&h).is_err());
+    // OCFS2 with a zero UUID: recognised, with no UUID (blkid prints none)
+    let mut h = head("ocfs2");
+    let sb = h.windows(6).position(|w| w == b"OCFSV2").unwrap();
+    h[sb + 0xC0 + 0x90..sb + 0xC0 + 0xA0].fill(0);
+    let p = probe(&h).unwrap();
+    assert_eq!((p.fstype, p.uuid), ("ocfs2", None));
+}

@@ -1000,6 +1000,24 @@ fn devices_already_read_are_not_read_again_while_waiting() {
 }
 
 #[test]
+fn rootfstype_gfs2_on_an_unrecognised_disk_reads_its_superblock_not_mounts_blind() {
+    let mut sys = FakeSys {
+        disks: vec![disk("vda", &[0u8; 70000], 0)],
+        ..FakeSys::default()
+    };
+    let (res, _) = run("root=/dev/vda rootfstype=gfs2 rw", &mut sys);
+    let err = format!("{:#}", res.unwrap_err());
+    assert!(
+        err.contains("/dev/vda: reading the GFS2 superblock"),
+        "{err}"
+    );
+    assert!(!sys
+        .actions()
+        .iter()
+        .any(|c| matches!(c, Call::MountBlock(..))));
+}
+
+#[test]
 fn lock_table_of_another_cluster_is_refused_before_starting_anything() {
     let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
     sys.nics[0].carrier = true;
