@@ -14,7 +14,8 @@
 # dracut.conf settings read here:
 #   osr_nic_drivers="mlx5_core ixgbe"   only these NIC drivers (see installkernel)
 #   osr_filesystems="ext4 gfs2"         the block-root filesystems whose modules are installed
-#                                       (default: ext4 xfs btrfs squashfs gfs2 ocfs2; other
+#                                       (default, also when empty: ext4 xfs btrfs squashfs
+#                                       gfs2 ocfs2; other
 #                                       names are taken as module names; "none": no block
 #                                       root, neither disk drivers nor filesystems)
 #   osr_cluster_conf="/path/cluster.conf"
@@ -31,10 +32,11 @@
 #                                       there is one), which osr-init copies into the tmpfs the
 #                                       daemons run in.  About 7.5 MB unpacked, 3.1 MB in a
 #                                       zstd image (Debian 12).  OCFS2's o2cb stack is all in the kernel:
-#                                       only its modules, always installed.
+#                                       only its modules (with osr_filesystems' ocfs2).
 #
-# Block roots: the disk drivers (virtio, SCSI, NVMe, AHCI) and the filesystems (ext4, xfs,
-# btrfs, squashfs, gfs2, ocfs2 with o2cb, dlm) are always installed.
+# Block roots: the disk drivers (virtio, SCSI, NVMe, AHCI) and the filesystems of
+# osr_filesystems (all six by default: ext4, xfs, btrfs, squashfs, gfs2 with dlm, ocfs2 with
+# o2cb), unless osr_filesystems="none".
 
 # shellcheck disable=SC2154  # initdir, dracutsysrootdir, hostonly: set by dracut
 
@@ -107,7 +109,7 @@ installkernel() {
     # compressors...).  Debian 12's 6.1, all of them: about 19.6 MB unpacked, 4.0 MB in a
     # zstd image, half of it xfs and btrfs
     local _fs _fsmods=()
-    for _fs in ${osr_filesystems-ext4 xfs btrfs squashfs gfs2 ocfs2}; do
+    for _fs in ${osr_filesystems:-ext4 xfs btrfs squashfs gfs2 ocfs2}; do
         case $_fs in
             none) return 0 ;;
             gfs2) _fsmods+=(configfs dlm gfs2) ;;

@@ -178,58 +178,71 @@ fn fs_locking(fstype: Option<&str>, head: &[u8], path: &str) -> Result<FsLocking
     })
 }
 
-/// A device and its first bytes, probed.
-fn probed(name: String, head: Vec<u8>) -> (Candidate, Vec<u8>) {
-    let c = Candidate {
-        name,
-        probe: blkid::probe(&head),
-        part_uuid: None,
-        part_label: None,
-    };
-    (c, head)
+/// What was read of a device: its first bytes and what they are.
+struct Read {
+    head: Vec<u8>,
+    probe: Option<blkid::Probe>,
+    partitions: Vec<block::Partition>,
 }
 
-/// Every block device now, probed, with partition tags from their disks' tables, and
-/// `extra` (a `/dev/` name that is not in `/sys/class/block`) when it can be read.
-/// `heads` keeps what was read of each device across the polls: a device's first
-/// bytes do not change while the boot waits, and a SAN with many LUNs is not read
-/// again every [`POLL`].
+/// Every block device now, with partition tags from their disks' tables, and `extra`
+/// (a `/dev/` name that is not in `/sys/class/block`) when it can be read. `reads`
+/// keeps what was read and probed of each device across the polls: a device's first
+/// bytes do not change while the boot waits, and a SAN with many LUNs is not read (or
+/// copied) again every [`POLL`].
 fn scan(
     sys: &mut dyn Sys,
     extra: Option<&str>,
-    heads: &mut HashMap<String, Vec<u8>>,
-) -> Vec<(Candidate, Vec<u8>)> {
+    reads: &mut HashMap<String, Read>,
+) -> Vec<Candidate> {
     let mut names = sys.block_devices();
     if let Some(x) = extra.filter(|x| !names.iter().any(|n| n == x)) {
         names.push(x.to_string());
     }
-    let mut seen: Vec<(Candidate, Vec<u8>)> = Vec::new();
-    for name in names {
-        let head = match heads.get(&name) {
-            Some(h) => h.clone(),
-            None => match sys.read_head(&name, PROBE_SIZE) {
-                Ok(h) if !h.is_empty() => {
-                    heads.insert(name.clone(), h.clone());
-                    h
-                }
-                _ => continue,
-            },
-        };
-        seen.push(probed(name, head));
-    }
-    let tags: Vec<(String, block::Partition)> = seen
+    names.retain(|name| {
+        if reads.contains_key(name) {
+            return true;
+        }
+        match sys.read_head(name, PROBE_SIZE) {
+            Ok(head) if !head.is_empty() => {
+                let probe = blkid::probe(&head);
+                // a disk's table, unless the disk itself holds a filesystem
+                let partitions = match probe {
+                    Some(_) => Vec::new(),
+                    None => block::partitions(&head),
+                };
+                reads.insert(
+                    name.clone(),
+                    Read {
+                        head,
+                        probe,
+                        partitions,
+                    },
+                );
+                true
+            }
+            _ => false,
+        }
+    });
+    let mut seen: Vec<Candidate> = names
         .iter()
-        .filter(|(c, _)| c.probe.is_none())
-        .flat_map(|(c, head)| {
-            block::partitions(head)
-                .into_iter()
-                .map(|p| (block::partition_name(&c.name, p.number), p))
+        .filter_map(|name| {
+            reads.get(name).map(|r| Candidate {
+                name: name.clone(),
+                probe: r.probe.clone(),
+                part_uuid: None,
+                part_label: None,
+            })
         })
         .collect();
-    for (name, p) in tags {
-        if let Some((c, _)) = seen.iter_mut().find(|(c, _)| c.name == name) {
-            c.part_uuid = Some(p.uuid);
-            c.part_label = p.label;
+    for disk in &names {
+        let Some(r) = reads.get(disk) else { continue };
+        for p in &r.partitions {
+            let name = block::partition_name(disk, p.number);
+            if let Some(c) = seen.iter_mut().find(|c| c.name == name) {
+                c.part_uuid = Some(p.uuid.clone());
+                c.part_label = p.label.clone();
+            }
         }
     }
     seen
@@ -249,15 +262,17 @@ fn wait_for_device(
         RootDevice::Path(p) => p.strip_prefix("/dev/"),
         _ => None,
     };
-    let mut heads = HashMap::new();
+    let mut reads = HashMap::new();
     loop {
-        let mut seen = scan(sys, extra, &mut heads);
-        let cands: Vec<Candidate> = seen.iter().map(|(c, _)| c.clone()).collect();
+        let cands = scan(sys, extra, &mut reads);
         match block::find(dev, &cands) {
             Err(e) => bail!("{e}"),
             Ok(Some(found)) => {
-                let i = cands.iter().position(|c| c == found).unwrap_or(0);
-                return Ok(seen.swap_remove(i));
+                let head = reads
+                    .remove(&found.name)
+                    .map(|r| r.head)
+                    .unwrap_or_default();
+                return Ok((found.clone(), head));
             }
             Ok(None) => {}
         }

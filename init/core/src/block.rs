@@ -127,7 +127,7 @@ pub fn root_device(s: &str) -> Result<RootDevice, String> {
     if let RootDevice::Path(p) = &dev {
         if p.starts_with("/dev/disk/") {
             return Err(format!(
-                "{FORMS}, got {p}: only udev makes /dev/disk/by-id and by-path links, and this initramfs has none                  (by-uuid, by-label, by-partuuid and by-partlabel are read as their tags)"
+                "{FORMS}, got {p}: only udev makes /dev/disk/by-id and by-path links, and this initramfs has none (by-uuid, by-label, by-partuuid and by-partlabel are read as their tags)"
             ));
         }
         if p.starts_with("/dev/mapper/") || p.starts_with("/dev/dm-") {
@@ -207,8 +207,9 @@ pub fn partition_name(disk: &str, n: u32) -> String {
 const SECTORS: [usize; 2] = [512, 4096];
 
 /// The partitions in `head` (the first bytes of a whole disk): GPT when a protective
-/// MBR and a valid GPT are there, else the MBR's primary entries. Entries outside
-/// `head` are not seen.
+/// MBR and a valid GPT are there, else the MBR's primary entries. The whole GPT entry
+/// array must be in `head` (its CRC covers it all): a table that reaches further is
+/// not read.
 pub fn partitions(head: &[u8]) -> Vec<Partition> {
     if head.get(510..512) != Some(&[0x55, 0xaa][..]) {
         return Vec::new();
@@ -257,6 +258,8 @@ fn gpt(head: &[u8], sector: usize) -> Option<Vec<Partition>> {
     let entries_lba = u64::from_le_bytes(array(h, 72)?);
     let count = u32::from_le_bytes(array(h, 80)?);
     let size = usize::try_from(u32::from_le_bytes(array(h, 84)?)).ok()?;
+    // (entries over the MBR or the header could not have a right CRC either: the header
+    // holds that CRC; the kernel checks the LBA all the same)
     if size != GPT_ENTRY_SIZE || entries_lba < 2 {
         return None;
     }
@@ -765,8 +768,14 @@ mod tests {
         for (i, c) in "root".encode_utf16().enumerate() {
             d[e + 56 + 2 * i..e + 58 + 2 * i].copy_from_slice(&c.to_le_bytes());
         }
+        // the CRCs of the entries (at the header's LBA) and of the header
         let seal = |d: &mut Vec<u8>| {
-            let entries = crc32(&d[1024..1024 + 128 * 128]);
+            let lba = u64::from_le_bytes(d[512 + 72..512 + 80].try_into().unwrap());
+            let at = usize::try_from(lba).map_or(0, |l| l.saturating_mul(512));
+            let entries = at
+                .checked_add(128 * 128)
+                .and_then(|end| d.get(at..end))
+                .map_or(0, crc32);
             d[512 + 88..512 + 92].copy_from_slice(&entries.to_le_bytes());
             d[512 + 16..512 + 20].fill(0);
             let header = crc32(&d[512..512 + 92]);
@@ -789,8 +798,8 @@ mod tests {
         let mut bad = d.clone();
         bad[512 + 40] ^= 1;
         assert!(partitions(&bad).is_empty());
-        // entries over the MBR and header (LBA 1), or beyond what was read: nothing seen
-        for lba in [1, u64::MAX] {
+        // entries beyond what was read: nothing seen, no panic
+        for lba in [u64::MAX, 200] {
             let mut bad = d.clone();
             bad[512 + 72..512 + 80].copy_from_slice(&lba.to_le_bytes());
             seal(&mut bad);

@@ -242,8 +242,13 @@ pub enum PlanError {
         name: String,
         expected: String,
     },
-    #[error("rootfstype={0} names a network filesystem, but the root is the block device {1}: give the block device's filesystem (ext4, xfs, gfs2, ocfs2...) or leave rootfstype= out")]
-    BlockRootFsType(String, String),
+    #[error("{given_by}={fstype} names a network filesystem, but the root is the block device {device}: give the block device's filesystem (ext4, xfs, gfs2, ocfs2...) or leave it out")]
+    BlockRootFsType {
+        /// Where the type came from: `rootfstype`, `rootfs` or `<rootvolume fstype>`.
+        given_by: &'static str,
+        fstype: String,
+        device: String,
+    },
     #[error("cluster.conf: the nodes' <rootvolume>s mix NFS exports and block devices ({0}): give root= on the command line")]
     MixedRootvolumes(String),
     #[error(
@@ -664,7 +669,12 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<Cluste
         RootSpec::Nfs(spec) => spec,
         RootSpec::Block(dev) => {
             let device = block::root_device(&dev).map_err(bad)?;
-            check_block_fstype(fstype.as_deref(), &device)?;
+            let given_by = if config.rootfs.is_some() {
+                "rootfs"
+            } else {
+                "<rootvolume fstype>"
+            };
+            check_block_fstype(given_by, fstype.as_deref(), &device)?;
             let mut flags = opts;
             flags.extend(config.rootflags.iter().cloned());
             return Ok(Some(ClusterRoot::Block {
@@ -701,7 +711,7 @@ fn block_root_plan(
                 root: s.clone(),
                 expected,
             })?;
-            check_block_fstype(config.rootfstype.as_deref(), &device)?;
+            check_block_fstype("rootfstype", config.rootfstype.as_deref(), &device)?;
             Some(device)
         }
         (None, Some(conf)) => {
@@ -736,12 +746,17 @@ fn block_root_plan(
 }
 
 /// A block device holds no network filesystem.
-fn check_block_fstype(fstype: Option<&str>, device: &blkid::RootDevice) -> Result<(), PlanError> {
+fn check_block_fstype(
+    given_by: &'static str,
+    fstype: Option<&str>,
+    device: &blkid::RootDevice,
+) -> Result<(), PlanError> {
     match fstype {
-        Some(t @ ("nfs" | "nfs4")) => Err(PlanError::BlockRootFsType(
-            t.to_string(),
-            block::describe(device),
-        )),
+        Some(t @ ("nfs" | "nfs4")) => Err(PlanError::BlockRootFsType {
+            given_by,
+            fstype: t.to_string(),
+            device: block::describe(device),
+        }),
         _ => Ok(()),
     }
 }

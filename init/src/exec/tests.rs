@@ -1000,6 +1000,43 @@ fn devices_already_read_are_not_read_again_while_waiting() {
 }
 
 #[test]
+fn partuuid_and_partlabel_come_from_the_disks_gpt() {
+    // the GPT sfdisk wrote (osr-core's fixture): partition 1 "osr root", partition 2 "swap"
+    let gpt = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/core/tests/fixtures/parts/gpt.head"
+    ))
+    .unwrap();
+    for cmdline in [
+        "root=PARTUUID=5C6D7E8F-9A0B-4C1D-8E2F-3A4B5C6D7E80",
+        "root=\"PARTLABEL=osr root\"",
+        "root=/dev/disk/by-partlabel/osr\\x20root",
+    ] {
+        let mut sys = FakeSys {
+            disks: vec![
+                disk("vda", &gpt, 0),
+                disk("vda1", EXT4_HEAD, 1),
+                disk("vda2", &[0u8; 4096], 1),
+            ],
+            ..FakeSys::default()
+        };
+        let (res, _) = run(cmdline, &mut sys);
+        assert_eq!(
+            res.unwrap_err().to_string(),
+            "fake switch_root does not exec",
+            "{cmdline}"
+        );
+        assert!(
+            sys.actions()
+                .iter()
+                .any(|c| matches!(c, Call::MountBlock(dev, ..) if dev == "/dev/vda1")),
+            "{cmdline}: {:?}",
+            sys.actions()
+        );
+    }
+}
+
+#[test]
 fn rootfstype_gfs2_on_an_unrecognised_disk_reads_its_superblock_not_mounts_blind() {
     let mut sys = FakeSys {
         disks: vec![disk("vda", &[0u8; 70000], 0)],
