@@ -10,14 +10,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use nix::errno::Errno;
 use osr_core::blkid::{self, RootDevice, PROBE_SIZE};
 use osr_core::block::{self, BlockMount, Candidate, FsLocking, Locking};
-use osr_core::cluster::ClusterConf;
-use osr_core::plan::BlockRootPlan;
+use osr_core::plan::{BlockRootPlan, ModuleLoad};
 
-use crate::exec::Record;
-use crate::sys::Sys;
+use crate::state::{Key, Record};
+use crate::sys::{Errno, Sys};
 
 const POLL: Duration = Duration::from_millis(250);
 const PROGRESS: Duration = Duration::from_secs(5);
@@ -26,91 +24,66 @@ const PROGRESS: Duration = Duration::from_secs(5);
 /// one joins its domain).
 const MOUNT_AT_LEAST: Duration = Duration::from_secs(60);
 
-/// What the cluster identification found, for a cluster node.
-pub struct Node<'a> {
-    pub conf: Option<&'a ClusterConf>,
-    pub nodeid: Option<u32>,
-    /// The node's `<rootvolume>` when it is a block device: device, fstype, options.
-    pub rootvolume: Option<(&'a RootDevice, Option<&'a str>, &'a [String])>,
-}
-
 pub fn mount(
     root: &BlockRootPlan,
     wait: Duration,
     target: &str,
-    node: Node<'_>,
     sys: &mut dyn Sys,
     record: &mut Record,
 ) -> Result<()> {
-    let mut req = root.request.clone();
-    let device = match (&root.device, node.rootvolume) {
-        (Some(d), _) => d.clone(),
-        (None, Some((d, fstype, flags))) => {
-            log::info!(
-                "root from cluster.conf <rootvolume>: {}",
-                block::describe(d)
-            );
-            if req.fstype.is_none() {
-                req.fstype = fstype.map(str::to_string);
-            }
-            req.flags = flags.to_vec();
-            d.clone()
-        }
-        (None, None) => bail!(
-            "cluster.conf gives node {} no <rootvolume>: add one or give root=",
-            node.nodeid
-                .map_or_else(|| "?".to_string(), |n| n.to_string())
-        ),
-    };
-    let (cand, head) = wait_for_device(&device, wait, sys)?;
+    let (device, req) = (&root.device, &root.request);
+    let (cand, head) = wait_for_device(device, wait, sys)?;
     let path = cand.path();
     let probe = cand.probe.as_ref();
-    log::info!("root device {} is {cand}", block::describe(&device));
+    log::info!("root device {} is {cand}", block::describe(device));
     // With no superblock recognised, rootfstype= says what to read (a damaged GFS2 or
     // OCFS2 superblock then gets its own error, not a mount without its cluster stack).
     let fstype = probe.map(|p| p.fstype).or(req.fstype.as_deref());
     let locking = fs_locking(fstype, &head, &path)?;
-    let m = block::block_mount(&path, probe, &locking, &req)?;
+    let m = block::block_mount(&path, probe, &locking, req)?;
     // A failed optional piece (crc32c_intel on a CPU without SSE4.2, beside
     // crc32c_generic) is not fatal: a missing filesystem shows as the mount's ENODEV.
-    if let Err(e) = sys.load_modules(&m.modules, false) {
+    let load = ModuleLoad {
+        names: m.modules.clone(),
+        devices: false,
+        options: root.modules.clone(),
+    };
+    if let Err(e) = sys.load_modules(&load) {
         log::warn!("loading {} for the root: {e:#}", m.modules.join(", "));
     }
     match &m.locking {
         Locking::None => {}
         Locking::Dlm { cluster, fsname } => {
-            let conf = node.conf.with_context(|| {
+            let stack = root.cluster.as_ref().with_context(|| {
                 format!("{path}: GFS2 with lock_dlm needs the cluster's cluster.conf in the image (dracut osr_cluster_conf=), or rootflags=lockproto=lock_nolock on one node alone")
             })?;
             log::info!(
                 "{path}: GFS2 {cluster}:{fsname} with lock_dlm: starting corosync and dlm_controld"
             );
-            sys.start_dlm_stack(conf, wait)?;
-            record.set("CLUSTER_STACK", "corosync+dlm");
+            sys.start_dlm_stack(&stack.conf, wait)?;
+            record.set(Key::CLUSTER_STACK, "corosync+dlm");
         }
         Locking::O2cb => {
-            let conf = node.conf.with_context(|| {
+            let stack = root.cluster.as_ref().with_context(|| {
                 format!("{path}: an OCFS2 cluster volume (o2cb) needs the cluster's cluster.conf in the image (dracut osr_cluster_conf=)")
             })?;
-            let local = node.nodeid.with_context(|| {
-                format!("{path}: an OCFS2 cluster volume (o2cb) needs this node's id from cluster.conf (or nodeid=)")
-            })?;
             log::info!(
-                "{path}: OCFS2 cluster volume: o2cb cluster {} as node {local}",
-                conf.name
+                "{path}: OCFS2 cluster volume: o2cb cluster {} as node {}",
+                stack.conf.name,
+                stack.nodeid
             );
-            sys.start_o2cb(conf, local, &path, wait)?;
-            record.set("CLUSTER_STACK", "o2cb");
+            sys.start_o2cb(&stack.conf, stack.nodeid, &path, wait)?;
+            record.set(Key::CLUSTER_STACK, "o2cb");
         }
     }
-    record.set("ROOT_DEVICE", &path);
-    record.set("ROOT_FSTYPE", &m.fstype);
+    record.set(Key::ROOT_DEVICE, &path);
+    record.set(Key::ROOT_FSTYPE, &m.fstype);
     if let Some(p) = probe {
-        record.set("ROOT_UUID", p.uuid.as_deref().unwrap_or(""));
-        record.set("ROOT_LABEL", p.label.as_deref().unwrap_or(""));
+        record.set(Key::ROOT_UUID, p.uuid.as_deref().unwrap_or(""));
+        record.set(Key::ROOT_LABEL, p.label.as_deref().unwrap_or(""));
     }
     let ro = if m.read_only { "ro" } else { "rw" };
-    record.set("ROOT_OPTIONS", join_opts(ro, &m.data));
+    record.set(Key::ROOT_OPTIONS, join_opts(ro, &m.data));
     log::info!(
         "mounting {path} on {target} type {} ({})",
         m.fstype,

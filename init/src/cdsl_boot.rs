@@ -7,7 +7,7 @@ use osr_core::config::CdslParams;
 use osr_core::overlay::Mount;
 use osr_core::plan::NEW_ROOT;
 
-use crate::exec::Record;
+use crate::state::{Key, Record};
 use crate::sys::Sys;
 
 /// Inventories of the two generations, relative to the root.
@@ -45,7 +45,7 @@ pub fn mount(
     .map_err(|e| anyhow::anyhow!("cdsl: {e}"))?;
     let Some(layout) = found else {
         log::info!("cdsl: no CDSL infrastructure in the root (no inventory, no .cluster/cdsl or cluster/cdsl); nothing to bind");
-        record.set("CDSL_LAYOUT", "none");
+        record.set(Key::CDSL_LAYOUT, "none");
         return Ok(());
     };
     let version = match layout.version {
@@ -78,9 +78,9 @@ pub fn mount(
         data: String::new(),
     })?;
     log::info!("cdsl ({version}): {source} bound on {target}");
-    record.set("CDSL_LAYOUT", version);
-    record.set("CDSL_TREE", &tree);
-    record.set("CDSL_LINK", &link);
-    record.set("CDSL_SHARED", &shared);
+    record.set(Key::CDSL_LAYOUT, version);
+    record.set(Key::CDSL_TREE, &tree);
+    record.set(Key::CDSL_LINK, &link);
+    record.set(Key::CDSL_SHARED, &shared);
     Ok(())
 }

@@ -2,20 +2,27 @@
 
 use std::process::ExitCode;
 
+use anyhow::{bail, Context, Result};
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
-use osr_core::plan::plan_with;
+use osr_core::ip::Mac;
+use osr_core::plan::{self, Plan, Step};
+
+use crate::sys::boot;
 
 const USAGE: &str = "\
 osr-init: the osr-rs initramfs init (PID 1 of diskless cluster nodes)
 
 Usage:
-  osr-init plan [--cmdline \"<kernel arguments>\"]
+  osr-init plan [--cmdline \"<kernel arguments>\"] [--mac <addr>]...
       Validate a kernel command line (default: this machine's /proc/cmdline) and print
       the boot plan a node would execute, or every malformed parameter with its value
       and the form expected. Exit status 0 if a node would boot with it, 1 if not.
       With cluster_conf=<file> in it, the plan of an open-sharedroot node whose
-      image holds that cluster.conf (read from this machine).
+      image holds that cluster.conf (read from this machine): its network, root,
+      CDSL bind, filesystems and syslog servers. The node is the one nodeid= names,
+      or the one whose <eth mac> is a --mac given (the NICs eth0, eth1, ... in the
+      order given).
   osr-init dhcp --iface <name> [--iface <name>...] [--timeout <secs>] [--retry <n>]
                 [--hostname <name>] [--apply] [--quiet]
       Run the boot's DHCPv4 client on the named interfaces at once (they are brought
@@ -40,15 +47,19 @@ pub fn run(args: &[String]) -> ExitCode {
             println!("osr-init {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        ["plan", "--cmdline", text] => print_plan(text),
-        ["plan", opt] if opt.starts_with("--cmdline=") => {
-            print_plan(opt.trim_start_matches("--cmdline="))
-        }
         ["dhcp", rest @ ..] => crate::dhcp_cli::run(rest),
-        ["plan"] => match std::fs::read_to_string("/proc/cmdline") {
-            Ok(text) => print_plan(&text),
+        ["plan", rest @ ..] => match plan_args(rest).and_then(|(text, macs)| dry_run(&text, &macs))
+        {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) if e.is::<Usage>() => {
+                eprintln!("osr-init: {e}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
             Err(e) => {
-                eprintln!("osr-init: reading /proc/cmdline: {e}");
+                eprintln!("osr-init: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -59,33 +70,72 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn print_plan(text: &str) -> ExitCode {
-    let result = Config::from_cmdline(&Cmdline::parse(text))
-        .map_err(anyhow::Error::from)
-        .and_then(|c| {
-            let cluster = cluster_conf(&c)?;
-            plan_with(&c, cluster.as_ref()).map_err(anyhow::Error::from)
-        });
-    match result {
-        Ok(p) => {
-            print!("{p}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("osr-init: {e:#}");
-            ExitCode::FAILURE
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+/// `--cmdline <text>` (or `--cmdline=<text>`, default /proc/cmdline) and the `--mac`s.
+fn plan_args(args: &[&str]) -> Result<(String, Vec<Mac>)> {
+    let mut text = None;
+    let mut macs = Vec::new();
+    let mut it = args.iter().copied();
+    while let Some(arg) = it.next() {
+        let (flag, inline): (&str, Option<&str>) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (arg, None),
+        };
+        let mut value = || {
+            inline
+                .or_else(|| it.next())
+                .ok_or_else(|| Usage(format!("{flag} needs a value")))
+        };
+        match flag {
+            "--cmdline" => text = Some(value()?.to_string()),
+            "--mac" => {
+                let v = value()?;
+                let mac = v.parse::<Mac>().map_err(|_| {
+                    Usage(format!(
+                        "--mac {v:?}: expected a MAC such as 52:54:00:12:34:56"
+                    ))
+                })?;
+                macs.push(mac);
+            }
+            other => return Err(Usage(format!("plan: unknown argument {other:?}")).into()),
         }
     }
+    let text = match text {
+        Some(t) => t,
+        None => boot::read_cmdline(boot::PROC_CMDLINE)?,
+    };
+    Ok((text, macs))
 }
 
-/// With `cluster_conf=<file>` in the command line, the plan of a cluster node whose
-/// image holds that file (read from this machine).
-fn cluster_conf(c: &Config) -> anyhow::Result<Option<osr_core::cluster::ClusterConf>> {
-    let Some(path) = &c.cluster_conf else {
-        return Ok(None);
+/// The plan a node would execute: the same functions as PID 1, with the NICs given.
+fn dry_run(text: &str, macs: &[Mac]) -> Result<String> {
+    let config = Config::from_cmdline(&Cmdline::parse(text))?;
+    let cluster = boot::read_cluster_conf(&config, None)?;
+    let drivers = plan::drivers(&config, cluster.as_ref());
+    let node = match &cluster {
+        Some(conf) => {
+            let nics: Vec<(String, Mac)> = macs
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (format!("eth{i}"), *m))
+                .collect();
+            Some(
+                plan::identify(&config, conf, &nics)
+                    .context("cluster.conf (the dry run finds the node by nodeid= or --mac)")?,
+            )
+        }
+        None if !macs.is_empty() => {
+            bail!("--mac is for a cluster node: give cluster_conf=<file> in --cmdline")
+        }
+        None => None,
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("reading cluster_conf={path}: {e}"))?;
-    let conf = osr_core::cluster::parse(&text).map_err(|e| anyhow::anyhow!("in {path}: {e}"))?;
-    Ok(Some(conf))
+    let plan = plan::plan_for(&config, node.as_ref())?;
+    let first = Plan {
+        first: 1,
+        steps: vec![Step::clone(&drivers)],
+    };
+    Ok(format!("{first}{plan}"))
 }

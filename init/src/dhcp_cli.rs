@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use osr_core::cmdline::Cmdline;
-use osr_core::config::{Config, DEFAULT_DHCP_TIMEOUT};
+use osr_core::config::DEFAULT_DHCP_TIMEOUT;
 
-use crate::exec::{apply_lease, Record};
+use crate::exec::apply_lease;
+use crate::state::{Key, Record};
 use crate::sys::dhcp::Request;
 use crate::sys::linux::Linux;
 use crate::sys::Sys;
@@ -104,8 +104,7 @@ fn parse(args: &[&str]) -> Result<Args> {
 }
 
 fn obtain(args: &Args) -> Result<String> {
-    let config = Config::from_cmdline(&Cmdline::parse("")).context("default configuration")?;
-    let mut sys = Linux::new(config);
+    let mut sys = Linux::new();
     let nics = sys.nics()?;
     let mut ifaces = Vec::new();
     for name in &args.ifaces {
@@ -133,14 +132,14 @@ fn obtain(args: &Args) -> Result<String> {
         apply_lease(&got.iface, &got.lease, true, &mut sys)?;
     }
     let mut rec = Record::default();
-    rec.set("DHCP_IFACE", &got.iface);
-    rec.set("DHCP_MAC", got.mac);
+    rec.set_in(Key::DHCP_, "IFACE", &got.iface);
+    rec.set_in(Key::DHCP_, "MAC", got.mac);
     for (key, value) in got.lease.fields() {
-        rec.set(&format!("DHCP_{key}"), value);
+        rec.set_in(Key::DHCP_, key, value);
     }
-    rec.set("DHCP_ELAPSED_MS", got.elapsed.as_millis());
-    rec.set("DHCP_DISCOVERS", got.stats.discovers);
-    rec.set("DHCP_NAKS", got.stats.naks);
+    rec.set_in(Key::DHCP_, "ELAPSED_MS", got.elapsed.as_millis());
+    rec.set_in(Key::DHCP_, "DISCOVERS", got.stats.discovers);
+    rec.set_in(Key::DHCP_, "NAKS", got.stats.naks);
     Ok(rec.text().to_string())
 }
 

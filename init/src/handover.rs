@@ -1,7 +1,7 @@
 //! Writes the network hand-over files for the real root (rendered by
 //! `osr_core::handover`) into /run, which switch_root moves into the real root.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use anyhow::Result;
 use osr_core::handover::{files, LeaseInfo, LinkState};

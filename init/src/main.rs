@@ -19,6 +19,7 @@ mod modules;
 mod pid1;
 mod remotelog;
 mod rootovl;
+mod state;
 mod switch_root;
 mod sys;
 mod timestamp;

@@ -3,32 +3,26 @@
 use std::path::Path;
 
 use anyhow::{bail, Result};
-use osr_core::config::Config;
+use osr_core::plan::ModuleLoad;
 
 use crate::kmod::{error_chain, load_modules, KmodPaths, LinuxModules, ModuleRequest};
 
 const PROC_MODULES: &str = "/proc/modules";
 
-/// Loads `names` (and with `devices` every device's driver) with the command line's
-/// blacklist and parameters. Per-module failures are logged by the loader and
+/// Loads the named modules (and with `devices` every device's driver) with the
+/// command line's blacklist and parameters. Per-module failures are logged by the loader and
 /// summed up in the error, which the best-effort step turns into a warning.
-pub fn load(
-    moddir: &Path,
-    sysfs: &Path,
-    names: &[String],
-    devices: bool,
-    config: &Config,
-) -> Result<()> {
+pub fn load(moddir: &Path, sysfs: &Path, load: &ModuleLoad) -> Result<()> {
     let paths = KmodPaths {
         moddir,
         sysfs,
         proc_modules: Path::new(PROC_MODULES),
     };
     let request = ModuleRequest {
-        names: names.to_vec(),
-        scan_devices: devices,
-        blacklist: config.driver_blacklist.clone(),
-        params: config.module_params.clone(),
+        names: load.names.clone(),
+        scan_devices: load.devices,
+        blacklist: load.options.blacklist.clone(),
+        params: load.options.params.clone(),
     };
     let report = load_modules(&LinuxModules, &paths, &request)?;
     let mut problems: Vec<String> = report

@@ -13,6 +13,7 @@ use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
+use crate::state::Key;
 use anyhow::{bail, Context, Result};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::unistd::{chdir, chroot, execve};
@@ -167,7 +168,10 @@ pub fn switch_root(s: &SwitchRoot, record: &str) -> Result<Infallible> {
     move_api_mounts(new_root)?;
     let removed = delete_tree(Path::new("/"), root_dev);
     log::info!("freed the initramfs: {removed} entries removed");
-    let record = format!("{record}OSR_INITRAMFS_FILES_REMOVED={removed}\nOSR_INIT='{init}'\n");
+    let mut state = crate::state::Record::default();
+    state.set(Key::INITRAMFS_FILES_REMOVED, removed);
+    state.set(Key::INIT, &init);
+    let record = format!("{record}{}", state.text());
     if let Err(e) = write_record(new_root, &record) {
         log::warn!("{e:#}");
     }

@@ -33,14 +33,19 @@ impl fmt::Display for ParamError {
     }
 }
 
-/// All the malformed parameters of one command line.
+/// All the malformed parameters of one command line, and the fatal policy as far as
+/// its valid parameters give it: the boot that fails on this error still follows
+/// `rd.shell` and `rd.emergency` when they are well-formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigErrors(pub Vec<ParamError>);
+pub struct ConfigErrors {
+    pub errors: Vec<ParamError>,
+    pub policy: FatalPolicy,
+}
 
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "invalid kernel command line:")?;
-        for e in &self.0 {
+        for e in &self.errors {
             write!(f, "\n  {e}")?;
         }
         Ok(())
@@ -79,6 +84,22 @@ pub enum Emergency {
     Reboot,
     Poweroff,
     Halt,
+}
+
+/// What the one fatal path does: `rd.shell` (a shell first), then `rd.emergency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FatalPolicy {
+    pub shell: bool,
+    pub emergency: Emergency,
+}
+
+impl Default for FatalPolicy {
+    fn default() -> Self {
+        FatalPolicy {
+            shell: false,
+            emergency: Emergency::Reboot,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -137,10 +158,10 @@ pub struct Config {
     pub dhcp_retry: u32,
     /// `rd.peerdns=0` ignores the DHCP server's nameservers.
     pub peerdns: bool,
-    pub shell: bool,
     pub breaks: Vec<BreakPoint>,
     pub verbosity: Verbosity,
-    pub emergency: Emergency,
+    /// `rd.shell`, `rd.emergency`.
+    pub policy: FatalPolicy,
 }
 
 /// dracut's default initqueue timeout.
@@ -261,17 +282,22 @@ impl Config {
                 .unwrap_or(DEFAULT_DHCP_TIMEOUT),
             dhcp_retry: col.last(c, "rd.net.dhcp.retry", parse_count).unwrap_or(1),
             peerdns: col.last(c, "rd.peerdns", parse_bool).unwrap_or(true),
-            shell: col.last(c, "rd.shell", parse_bool).unwrap_or(false),
             breaks: col.all(c, "rd.break", parse_break),
             verbosity: verbosity(&mut col, c),
-            emergency: col
-                .last(c, "rd.emergency", parse_emergency)
-                .unwrap_or(Emergency::Reboot),
+            policy: FatalPolicy {
+                shell: col.last(c, "rd.shell", parse_bool).unwrap_or(false),
+                emergency: col
+                    .last(c, "rd.emergency", parse_emergency)
+                    .unwrap_or(Emergency::Reboot),
+            },
         };
         if col.errors.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigErrors(col.errors))
+            Err(ConfigErrors {
+                errors: col.errors,
+                policy: config.policy,
+            })
         }
     }
 }
@@ -473,7 +499,7 @@ mod tests {
     }
 
     fn errors(s: &str) -> Vec<ParamError> {
-        Config::from_cmdline(&Cmdline::parse(s)).unwrap_err().0
+        Config::from_cmdline(&Cmdline::parse(s)).unwrap_err().errors
     }
 
     #[test]
@@ -484,9 +510,9 @@ mod tests {
         assert_eq!(c.retry, DEFAULT_RETRY);
         assert_eq!(c.timeout, None);
         assert_eq!(c.carrier_timeout, DEFAULT_CARRIER_TIMEOUT);
-        assert_eq!(c.emergency, Emergency::Reboot);
+        assert_eq!(c.policy.emergency, Emergency::Reboot);
         assert_eq!(c.verbosity, Verbosity::Normal);
-        assert!(!c.shell);
+        assert!(!c.policy.shell);
     }
 
     #[test]
@@ -510,9 +536,9 @@ mod tests {
         assert_eq!(c.retry, Duration::from_secs(30));
         assert_eq!(c.timeout, None);
         assert_eq!(c.carrier_timeout, Duration::from_secs(5));
-        assert!(c.shell);
+        assert!(c.policy.shell);
         assert_eq!(c.breaks, [BreakPoint::PreMount, BreakPoint::PrePivot]);
-        assert_eq!(c.emergency, Emergency::Poweroff);
+        assert_eq!(c.policy.emergency, Emergency::Poweroff);
         assert_eq!(c.verbosity, Verbosity::Debug);
         assert_eq!(c.nameservers.len(), 2);
         assert_eq!(
@@ -551,9 +577,9 @@ mod tests {
                 "nameserver",
                 "rd.driver.pre",
                 "rd.retry",
-                "rd.shell",
                 "rd.break",
                 "loglevel",
+                "rd.shell",
                 "rd.emergency"
             ]
         );
@@ -562,10 +588,54 @@ mod tests {
             retry.to_string(),
             "rd.retry=\"soon\": expected a whole number of seconds (0-86400)"
         );
-        let text = ConfigErrors(errs).to_string();
+        let text = ConfigErrors {
+            errors: errs,
+            policy: FatalPolicy::default(),
+        }
+        .to_string();
         assert!(
             text.starts_with("invalid kernel command line:\n  root=\"nfs:10.0.2.2:relative\""),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn every_boolean_form_of_rd_shell_opens_the_shell() {
+        for form in [
+            "rd.shell",
+            "rd.shell=1",
+            "rd.shell=y",
+            "rd.shell=yes",
+            "rd.shell=on",
+        ] {
+            assert!(config(form).policy.shell, "{form}");
+        }
+        for form in ["", "rd.shell=0", "rd.shell=n", "rd.shell=off"] {
+            assert!(!config(form).policy.shell, "{form}");
+        }
+    }
+
+    #[test]
+    fn a_bad_command_line_keeps_its_valid_fatal_policy() {
+        let e = Config::from_cmdline(&Cmdline::parse(
+            "rd.shell=y rd.emergency=poweroff ip=10.0.2.300",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.policy,
+            FatalPolicy {
+                shell: true,
+                emergency: Emergency::Poweroff
+            }
+        );
+        let e = Config::from_cmdline(&Cmdline::parse("rd.shell=maybe rd.emergency=halt ip=x"))
+            .unwrap_err();
+        assert_eq!(
+            e.policy,
+            FatalPolicy {
+                shell: false,
+                emergency: Emergency::Halt
+            }
         );
     }
 }

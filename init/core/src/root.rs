@@ -13,6 +13,8 @@
 //! (`nbd:`, `iscsi:`, `live:`, ...) are refused by name rather than misread as an NFS
 //! server called `nbd`.
 
+use crate::blkid::RootDevice;
+use crate::block;
 use crate::ip::Expected;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,9 @@ pub enum RootSpec {
     /// `root=/dev/nfs`: the details are in `nfsroot=`.
     KernelNfs,
     Dhcp,
-    Block(String),
+    /// The device, parsed once ([`block::root_device`]): udev's by-* links read as
+    /// their tags, names only udev or device-mapper make refused.
+    Block(RootDevice),
 }
 
 const ROOT_FORMS: &str = "nfs:[<server>:]<path>[:<options>], nfs4:..., [<server>:]<path>[:<options>], \
@@ -59,7 +63,7 @@ pub fn parse_root(s: &str) -> Result<RootSpec, Expected> {
     let block_prefixes = ["/dev/", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL="];
     let device = s.strip_prefix("block:").unwrap_or(s);
     if block_prefixes.iter().any(|p| device.starts_with(p)) {
-        return Ok(RootSpec::Block(device.to_string()));
+        return block::root_device(device).map(RootSpec::Block);
     }
     if device != s {
         return Err(format!(
@@ -209,17 +213,25 @@ mod tests {
             ),
             ("kernel form", "/dev/nfs", RootSpec::KernelNfs),
             ("dhcp", "dhcp", RootSpec::Dhcp),
-            ("uuid", "UUID=0b2f", RootSpec::Block("UUID=0b2f".into())),
-            ("device", "/dev/sda1", RootSpec::Block("/dev/sda1".into())),
+            (
+                "uuid",
+                "UUID=0b2f",
+                RootSpec::Block(RootDevice::Uuid("0b2f".into())),
+            ),
+            (
+                "device",
+                "/dev/sda1",
+                RootSpec::Block(RootDevice::Path("/dev/sda1".into())),
+            ),
             (
                 "dracut block:",
                 "block:LABEL=osr",
-                RootSpec::Block("LABEL=osr".into()),
+                RootSpec::Block(RootDevice::Label("osr".into())),
             ),
             (
                 "dracut block: path",
                 "block:/dev/vda",
-                RootSpec::Block("/dev/vda".into()),
+                RootSpec::Block(RootDevice::Path("/dev/vda".into())),
             ),
         ];
         for (label, input, want) in cases {

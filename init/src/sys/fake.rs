@@ -105,8 +105,9 @@ impl FakeSys {
 }
 
 impl Sys for FakeSys {
-    fn load_modules(&mut self, names: &[String], devices: bool) -> anyhow::Result<()> {
-        self.calls.push(Call::LoadModules(names.to_vec(), devices));
+    fn load_modules(&mut self, load: &osr_core::plan::ModuleLoad) -> anyhow::Result<()> {
+        self.calls
+            .push(Call::LoadModules(load.names.clone(), load.devices));
         Ok(())
     }
     fn nics(&mut self) -> anyhow::Result<Vec<Nic>> {

@@ -10,10 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
-use osr_core::config::Config;
 use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
-use osr_core::plan::{Nic, SwitchRoot};
+use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
 use super::netlink::Netlink;
 use super::Sys;
@@ -26,19 +25,17 @@ const SHELL: &str = "/bin/sh";
 pub struct Linux {
     netlink: Option<Netlink>,
     /// Module names and their command-line parameters, for the loader.
-    config: Config,
     /// The kernel release, for /lib/modules/<release>.
     release: String,
 }
 
 impl Linux {
-    pub fn new(config: Config) -> Self {
+    pub fn new() -> Self {
         let release = nix::sys::utsname::uname()
             .map(|u| u.release().to_string_lossy().into_owned())
             .unwrap_or_default();
         Linux {
             netlink: None,
-            config,
             release,
         }
     }
@@ -126,9 +123,9 @@ pub fn run_shell(reason: &str) -> Result<()> {
 }
 
 impl Sys for Linux {
-    fn load_modules(&mut self, names: &[String], devices: bool) -> Result<()> {
+    fn load_modules(&mut self, load: &ModuleLoad) -> Result<()> {
         let moddir = self.modules_dir();
-        crate::modules::load(&moddir, Path::new("/sys"), names, devices, &self.config)
+        crate::modules::load(&moddir, Path::new("/sys"), load)
     }
 
     fn nics(&mut self) -> Result<Vec<Nic>> {

@@ -8,12 +8,13 @@ use std::convert::Infallible;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use nix::errno::Errno;
+pub use nix::errno::Errno;
 use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
-use osr_core::plan::{Nic, SwitchRoot};
+use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
 pub mod blockdev;
+pub mod boot;
 pub mod dhcp;
 #[cfg(test)]
 pub mod fake;
@@ -23,8 +24,9 @@ pub mod netlink;
 pub mod process;
 
 pub trait Sys {
-    /// Loads `names` and, with `devices`, the drivers of every device seen in sysfs.
-    fn load_modules(&mut self, names: &[String], devices: bool) -> anyhow::Result<()>;
+    /// Loads the named modules and, with `devices`, the drivers of every device seen
+    /// in sysfs, with the blacklist and parameters the load carries.
+    fn load_modules(&mut self, load: &ModuleLoad) -> anyhow::Result<()>;
     /// Network interfaces other than loopback, in index order.
     fn nics(&mut self) -> anyhow::Result<Vec<Nic>>;
     /// Creates a bond, VLAN or bridge over existing interfaces and brings it up.
