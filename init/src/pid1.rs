@@ -2,17 +2,15 @@
 //! (and the image's cluster.conf), load the NIC drivers, list the NICs, identify the
 //! node, plan the whole boot, execute it. Every failure goes to `fatal`.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
-use osr_core::plan::{self, NEW_ROOT};
+use osr_core::plan::NEW_ROOT;
 
-use crate::exec::{execute, execute_first};
 use crate::fatal::{fatal, set_policy};
 use crate::state::Record;
 use crate::sys::boot::{self, PROC_CMDLINE};
 use crate::sys::linux::Linux;
-use crate::sys::Sys;
 
 pub fn run() -> ! {
     crate::timestamp::mark_start();
@@ -51,25 +49,6 @@ fn boot(config: &Config) -> Result<()> {
     crate::kmsg::set_verbosity(config.verbosity);
     let cluster = boot::read_cluster_conf(config, Some(osr_core::cluster::DEFAULT_PATH))?;
     boot::make_dir(NEW_ROOT)?;
-    let mut sys = Linux::new();
     let mut record = Record::default();
-    execute_first(
-        &plan::drivers(config, cluster.as_ref()),
-        &mut sys,
-        &mut record,
-    )?;
-    let node = match &cluster {
-        Some(conf) => {
-            let nics: Vec<_> = sys
-                .nics()?
-                .into_iter()
-                .filter_map(|n| n.mac.map(|m| (n.name, m)))
-                .collect();
-            Some(plan::identify(config, conf, &nics).context("cluster.conf")?)
-        }
-        None => None,
-    };
-    let plan = plan::plan_for(config, node.as_ref()).context("cannot plan the boot")?;
-    log::debug!("plan:\n{plan}");
-    execute(&plan, &mut sys, &mut record)
+    crate::exec::boot(config, cluster.as_ref(), &mut Linux::new(), &mut record)
 }

@@ -14,9 +14,11 @@ mod root;
 use core::net::IpAddr;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use osr_core::cluster::ClusterConf;
+use osr_core::config::Config;
 use osr_core::netdev::Netdev;
-use osr_core::plan::{Action, NetFacts, OnError, Plan, RootPlan, Step};
+use osr_core::plan::{self, Action, NetFacts, OnError, Plan, RootPlan, Step};
 
 pub use self::net::apply_lease;
 use crate::state::{Key, Record};
@@ -53,6 +55,31 @@ impl Found {
     }
 }
 
+/// The boot once the inputs are parsed: the drivers' step, the NICs listed, the node
+/// identified (with a cluster.conf), the whole plan made, then executed.
+pub fn boot(
+    config: &Config,
+    cluster: Option<&ClusterConf>,
+    sys: &mut dyn Sys,
+    record: &mut Record,
+) -> Result<()> {
+    execute_first(&plan::drivers(config, cluster), sys, record)?;
+    let node = match cluster {
+        Some(conf) => {
+            let nics: Vec<_> = sys
+                .nics()?
+                .into_iter()
+                .filter_map(|n| n.mac.map(|m| (n.name, m)))
+                .collect();
+            Some(plan::identify(config, conf, &nics).context("cluster.conf")?)
+        }
+        None => None,
+    };
+    let plan = plan::plan_for(config, node.as_ref()).context("cannot plan the boot")?;
+    log::debug!("plan:\n{plan}");
+    execute(&plan, sys, record)
+}
+
 /// Runs the steps in order; the first fatal failure ends the run.
 pub fn execute(plan: &Plan, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
     let mut found = Found::default();
@@ -63,7 +90,7 @@ pub fn execute(plan: &Plan, sys: &mut dyn Sys, record: &mut Record) -> Result<()
 }
 
 /// The drivers' step, run before the node is identified and the rest planned.
-pub fn execute_first(step: &Step, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
+fn execute_first(step: &Step, sys: &mut dyn Sys, record: &mut Record) -> Result<()> {
     record.set(Key::VERSION, env!("CARGO_PKG_VERSION"));
     run_step(1, step, sys, record, &mut Found::default())
 }

@@ -1,21 +1,29 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::boot;
+use crate::state::Record;
+use crate::sys::fake::{Call, FakeSys};
 use nix::errno::Errno;
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
-use osr_core::plan::plan;
-
-use super::{execute, Record};
-use crate::sys::fake::{Call, FakeSys};
 
 const IP: &str = "ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off";
 
 fn run(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
+    run_with(cmdline, None, sys)
+}
+
+/// The boot as PID 1 runs it, with `cluster` as the image's cluster.conf.
+fn run_with(
+    cmdline: &str,
+    cluster: Option<&str>,
+    sys: &mut FakeSys,
+) -> (anyhow::Result<()>, Record) {
     let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
-    let plan = plan(&config).unwrap();
+    let conf = cluster.map(|c| osr_core::cluster::parse(c).unwrap());
     let mut record = Record::default();
-    let res = execute(&plan, sys, &mut record);
+    let res = boot(&config, conf.as_ref(), sys, &mut record);
     (res, record)
 }
 
@@ -535,12 +543,7 @@ const CLUSTER: &str = r#"<?xml version="1.0"?>
 </cluster>"#;
 
 fn run_cluster(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
-    let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
-    let conf = osr_core::cluster::parse(CLUSTER).unwrap();
-    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
-    let mut record = Record::default();
-    let res = execute(&plan, sys, &mut record);
-    (res, record)
+    run_with(cmdline, Some(CLUSTER), sys)
 }
 
 #[test]
@@ -699,12 +702,8 @@ fn cluster_bond_under_a_bridge_carries_the_address() {
       </com_info></clusternode>
       <clusternode name="b2" nodeid="2"><com_info><eth name="eth0" mac="52:54:00:00:00:02" ip="dhcp"/></com_info></clusternode>
     </clusternodes></cluster>"#;
-    let config = Config::from_cmdline(&Cmdline::parse("nocdsl")).unwrap();
-    let conf = osr_core::cluster::parse(conf).unwrap();
-    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
     let mut sys = two_nics();
-    let mut record = Record::default();
-    let res = execute(&plan, &mut sys, &mut record);
+    let (res, _) = run_with("nocdsl", Some(conf), &mut sys);
     assert_eq!(
         res.unwrap_err().to_string(),
         "fake switch_root does not exec"
@@ -868,12 +867,7 @@ const CLUSTER_BLOCK: &str = r#"<cluster name="osrcl" config_version="1">
 </cluster>"#;
 
 fn run_block_cluster(cmdline: &str, sys: &mut FakeSys) -> (anyhow::Result<()>, Record) {
-    let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
-    let conf = osr_core::cluster::parse(CLUSTER_BLOCK).unwrap();
-    let plan = osr_core::plan::plan_with(&config, Some(&conf)).unwrap();
-    let mut record = Record::default();
-    let res = execute(&plan, sys, &mut record);
-    (res, record)
+    run_with(cmdline, Some(CLUSTER_BLOCK), sys)
 }
 
 #[test]

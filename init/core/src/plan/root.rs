@@ -21,7 +21,7 @@ use crate::root::{self, NfsSpec, RootSpec};
 /// What the plan mounts as the root.
 pub(super) enum RootMount {
     Block(Box<BlockRootPlan>),
-    Nfs(RootPlan),
+    Nfs(Box<RootPlan>),
 }
 
 impl RootMount {
@@ -54,7 +54,7 @@ impl RootMount {
                 target,
             },
             RootMount::Nfs(root) => Action::MountNfsRoot {
-                root,
+                root: *root,
                 retry: mount_retry(config),
                 target,
             },
@@ -106,9 +106,11 @@ pub(super) fn plan_root(
             Ok(block(device, req))
         }
         (None, Some(ClusterRoot::Nfs(spec))) => {
-            root_plan(config, Some(spec), &net.plans, net.uses_dhcp()).map(RootMount::Nfs)
+            root_plan(config, Some(spec), &net.plans, net.uses_dhcp())
+                .map(|r| RootMount::Nfs(Box::new(r)))
         }
-        _ => root_plan(config, nfs_spec(config), &net.plans, net.uses_dhcp()).map(RootMount::Nfs),
+        _ => root_plan(config, nfs_spec(config), &net.plans, net.uses_dhcp())
+            .map(|r| RootMount::Nfs(Box::new(r))),
     }
 }
 

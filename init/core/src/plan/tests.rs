@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::cmdline::Cmdline;
 
@@ -302,8 +301,10 @@ fn block_root_errors_say_what_to_write() {
     // dracut's block: prefix is the same device
     let config = Config::from_cmdline(&Cmdline::parse("root=block:LABEL=osr")).unwrap();
     let p = plan(&config).unwrap();
-    assert!(p.steps.iter().any(|s| matches!(&s.action,
-            Action::MountBlockRoot { root, .. } if root.device == RootDevice::Label("osr".into()))));
+    assert!(
+        p.steps.iter().any(|s| matches!(&s.action,
+            Action::MountBlockRoot { root, .. } if root.device == RootDevice::Label("osr".into())))
+    );
 }
 
 #[test]
