@@ -6,22 +6,18 @@
 mod blockroot;
 mod cdsl_boot;
 mod cli;
-mod clusterstack;
-mod clusterstack_glue;
 mod dhcp_cli;
-mod dns;
 mod exec;
 mod fatal;
 mod handover;
-mod kmod;
-mod kmsg;
 mod modules;
 mod pid1;
-mod remotelog;
-mod rootovl;
-mod switch_root;
 mod sys;
-mod timestamp;
+
+// The loader, the logger and the boot's clock moved under `sys`; these names keep
+// `crate::kmod`, `crate::kmsg` and `crate::timestamp` working for pid1.rs, fatal.rs
+// and modules.rs until they name `crate::sys::...` themselves.
+use sys::{kmod, kmsg, timestamp};
 
 use std::process::ExitCode;
 

@@ -3,6 +3,12 @@
 //! Every side effect of a boot goes through [`Sys`]: the executor ([`crate::exec`])
 //! holds the policy (order, retries, what is fatal) and is tested against the
 //! recording fake in `fake.rs`; `linux.rs` is the real implementation.
+//!
+//! Everything that touches the kernel, files, sockets or processes lives under this
+//! directory: `linux.rs` and the modules it calls (the module loader `kmod`, the
+//! logger `kmsg` and `remotelog`, `dns`, `rootovl`, the cluster stacks,
+//! `switch_root`, `timestamp`). `tests/seam-check` fails the build when boot code
+//! outside it names `std::fs`, `std::net`, `std::process`, `nix` or `libc`.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -14,13 +20,22 @@ use osr_core::nfs::NfsMount;
 use osr_core::plan::{Nic, SwitchRoot};
 
 pub mod blockdev;
+pub mod clusterstack;
+pub mod clusterstack_glue;
 pub mod dhcp;
+pub mod dns;
 #[cfg(test)]
 pub mod fake;
+pub mod kmod;
+pub mod kmsg;
 pub mod linux;
 pub mod netdev;
 pub mod netlink;
 pub mod process;
+pub mod remotelog;
+pub mod rootovl;
+pub mod switch_root;
+pub mod timestamp;
 
 pub trait Sys {
     /// Loads `names` and, with `devices`, the drivers of every device seen in sysfs.
@@ -80,7 +95,7 @@ pub trait Sys {
         &mut self,
         root: &str,
         names: &[String],
-    ) -> anyhow::Result<crate::rootovl::Report>;
+    ) -> anyhow::Result<crate::sys::rootovl::Report>;
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
     /// The block devices the kernel knows (`/sys/class/block`: disks and partitions),
