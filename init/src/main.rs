@@ -22,7 +22,7 @@ use sys::{kmod, kmsg, timestamp};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if nix::unistd::getpid().as_raw() == 1 {
+    if sys::is_pid1() {
         pid1::run()
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -8,13 +8,17 @@
 //! directory: `linux.rs` and the modules it calls (the module loader `kmod`, the
 //! logger `kmsg` and `remotelog`, `dns`, `rootovl`, the cluster stacks,
 //! `switch_root`, `timestamp`). `tests/seam-check` fails the build when boot code
-//! outside it names `std::fs`, `std::net`, `std::process`, `nix` or `libc`.
+//! outside it names `std::fs`, `std::net`, `std::process`, `nix` or `libc`. Types are
+//! no exception, so this module names them for the others: [`Errno`] here, and the
+//! address types are `core::net::{IpAddr, SocketAddr, ...}` (the very types
+//! `std::net` re-exports).
 
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use nix::errno::Errno;
+/// The errno type the `Sys` methods fail with, for boot code to name without `nix`.
+pub use nix::errno::Errno;
 use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{Nic, SwitchRoot};
@@ -36,6 +40,11 @@ pub mod remotelog;
 pub mod rootovl;
 pub mod switch_root;
 pub mod timestamp;
+
+/// Whether this process is PID 1, the boot, rather than an admin's command.
+pub fn is_pid1() -> bool {
+    nix::unistd::getpid().as_raw() == 1
+}
 
 pub trait Sys {
     /// Loads `names` and, with `devices`, the drivers of every device seen in sysfs.
