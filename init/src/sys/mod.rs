@@ -8,10 +8,10 @@
 //! directory: `linux.rs` and the modules it calls (the module loader `kmod`, the
 //! logger `kmsg` and `remotelog`, `dns`, `rootovl`, the cluster stacks,
 //! `switch_root`, `timestamp`). `tests/seam-check` fails the build when boot code
-//! outside it names `std::fs`, `std::net`, `std::process`, `nix` or `libc`. Types are
-//! no exception, so this module names them for the others: [`Errno`] here, and the
-//! address types are `core::net::{IpAddr, SocketAddr, ...}` (the very types
-//! `std::net` re-exports).
+//! outside it names `std::fs`, `std::net`, `std::process`, `std::os`, `nix` or
+//! `libc`. Types are no exception, so this module names them for the others:
+//! [`Errno`] here, and the address types are `core::net::{IpAddr, SocketAddr, ...}`
+//! (the very types `std::net` re-exports).
 
 use std::convert::Infallible;
 use std::net::IpAddr;
