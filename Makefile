@@ -1,8 +1,8 @@
 # osr-rs: build, install and test.
 #   make            build target/x86_64-unknown-linux-musl/release/osr-init and osr-cdsl (static)
 #   make install    DESTDIR=... : /usr/sbin/osr-init, /usr/sbin/osr-cdsl + /usr/lib/dracut/modules.d/95osr-rs/
-#   make test       the whole suite: host setup, cargo test, clippy, fmt, netns DHCP tests,
-#                   qemu boot scenarios
+#   make test       the whole suite: host setup, cargo test, clippy, fmt, the seam check,
+#                   netns DHCP tests, qemu boot scenarios
 #   make demo       boot one diskless node in qemu and show its console
 TARGET      := x86_64-unknown-linux-musl
 CARGO       ?= cargo
@@ -12,7 +12,7 @@ DESTDIR     ?=
 SBINDIR     := /usr/sbin
 DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
 
-.PHONY: all build install uninstall test setup unit clippy fmt-check netns-tests scenarios demo clean
+.PHONY: all build install uninstall test setup unit clippy fmt-check seam-check netns-tests scenarios demo clean
 
 all: build
 
@@ -40,6 +40,12 @@ clippy:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+# no std::fs, std::net, std::process, std::os, nix or libc in boot code outside
+# init/src/sys/ (the rules are in the script's header); the script's own test first
+seam-check:
+	tests/seam-check-selftest
+	tests/seam-check
+
 # the DHCP client against dnsmasq and a rogue server in network namespaces (builds first)
 netns-tests:
 	tests/netns/run
@@ -53,6 +59,8 @@ test:
 	$(CARGO) test --workspace
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) fmt --all -- --check
+	tests/seam-check-selftest
+	tests/seam-check
 	tests/netns/run
 	qemu/run-scenarios
 

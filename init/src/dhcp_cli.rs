@@ -148,7 +148,7 @@ static STDERR: Stderr = Stderr;
 
 impl log::Log for Stderr {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        crate::kmsg::wanted(metadata)
+        crate::sys::kmsg::wanted(metadata)
     }
     fn log(&self, r: &log::Record<'_>) {
         if self.enabled(r.metadata()) {

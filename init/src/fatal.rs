@@ -64,7 +64,7 @@ pub fn emergency_action() -> ! {
 /// letting panic=abort kill PID 1.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        crate::kmsg::emergency_lines(&format!("osr-init panicked: {info}"));
+        crate::sys::kmsg::emergency_lines(&format!("osr-init panicked: {info}"));
         emergency_action()
     }));
 }

@@ -6,28 +6,18 @@
 mod blockroot;
 mod cdsl_boot;
 mod cli;
-mod clusterstack;
-mod clusterstack_glue;
 mod dhcp_cli;
-mod dns;
 mod exec;
 mod fatal;
 mod handover;
-mod kmod;
-mod kmsg;
-mod modules;
 mod pid1;
-mod remotelog;
-mod rootovl;
 mod state;
-mod switch_root;
 mod sys;
-mod timestamp;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if nix::unistd::getpid().as_raw() == 1 {
+    if sys::is_pid1() {
         pid1::run()
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -13,8 +13,8 @@ use crate::sys::boot::{self, PROC_CMDLINE};
 use crate::sys::linux::Linux;
 
 pub fn run() -> ! {
-    crate::timestamp::mark_start();
-    crate::kmsg::init();
+    crate::sys::timestamp::mark_start();
+    crate::sys::kmsg::init();
     crate::fatal::install_panic_hook();
     let problems = boot::mount_early();
     let text = boot::read_cmdline(PROC_CMDLINE).unwrap_or_else(|e| {
@@ -22,7 +22,7 @@ pub fn run() -> ! {
         String::new()
     });
     let cmdline = Cmdline::parse(&text);
-    crate::kmsg::reopen(cmdline.has("printk.devkmsg"));
+    crate::sys::kmsg::reopen(cmdline.has("printk.devkmsg"));
     log::info!(
         "osr-init {} starting; command line: {}",
         env!("CARGO_PKG_VERSION"),
@@ -46,7 +46,7 @@ pub fn run() -> ! {
 }
 
 fn boot(config: &Config) -> Result<()> {
-    crate::kmsg::set_verbosity(config.verbosity);
+    crate::sys::kmsg::set_verbosity(config.verbosity);
     let cluster = boot::read_cluster_conf(config, Some(osr_core::cluster::DEFAULT_PATH))?;
     boot::make_dir(NEW_ROOT)?;
     let mut record = Record::default();

@@ -247,11 +247,11 @@ impl Sys for FakeSys {
         &mut self,
         _root: &str,
         names: &[String],
-    ) -> anyhow::Result<crate::rootovl::Report> {
+    ) -> anyhow::Result<crate::sys::rootovl::Report> {
         self.calls.push(Call::Rootovl(names.to_vec()));
         let mut order = names.to_vec();
         order.reverse();
-        Ok(crate::rootovl::Report {
+        Ok(crate::sys::rootovl::Report {
             applied: order,
             ..Default::default()
         })

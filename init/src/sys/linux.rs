@@ -125,7 +125,7 @@ pub fn run_shell(reason: &str) -> Result<()> {
 impl Sys for Linux {
     fn load_modules(&mut self, load: &ModuleLoad) -> Result<()> {
         let moddir = self.modules_dir();
-        crate::modules::load(&moddir, Path::new("/sys"), load)
+        crate::sys::modules::load(&moddir, Path::new("/sys"), load)
     }
 
     fn nics(&mut self) -> Result<Vec<Nic>> {
@@ -190,7 +190,7 @@ impl Sys for Linux {
         search: &[String],
         timeout: Duration,
     ) -> Result<IpAddr> {
-        crate::dns::resolve(name, servers, search, timeout)
+        crate::sys::dns::resolve(name, servers, search, timeout)
     }
 
     fn write_file(&mut self, path: &str, contents: &str, mode: u32) -> Result<()> {
@@ -236,11 +236,11 @@ impl Sys for Linux {
         settings: &osr_core::syslog::Settings,
         hostname: Option<String>,
     ) {
-        crate::remotelog::start(targets, settings, hostname);
+        crate::sys::remotelog::start(targets, settings, hostname);
     }
 
     fn stop_remote_log(&mut self) {
-        crate::remotelog::stop();
+        crate::sys::remotelog::stop();
     }
 
     fn read_file(&mut self, path: &str) -> Option<String> {
@@ -255,8 +255,12 @@ impl Sys for Linux {
         std::fs::create_dir_all(path).with_context(|| format!("creating {path}"))
     }
 
-    fn apply_rootovl(&mut self, root: &str, names: &[String]) -> Result<crate::rootovl::Report> {
-        Ok(crate::rootovl::apply(Path::new(root), names))
+    fn apply_rootovl(
+        &mut self,
+        root: &str,
+        names: &[String],
+    ) -> Result<crate::sys::rootovl::Report> {
+        Ok(crate::sys::rootovl::apply(Path::new(root), names))
     }
 
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno> {
@@ -352,7 +356,7 @@ impl Sys for Linux {
         conf: &osr_core::cluster::ClusterConf,
         timeout: Duration,
     ) -> Result<()> {
-        crate::clusterstack_glue::start_dlm_stack(conf, timeout)
+        crate::sys::clusterstack_glue::start_dlm_stack(conf, timeout)
     }
 
     fn start_o2cb(
@@ -362,7 +366,7 @@ impl Sys for Linux {
         device: &str,
         timeout: Duration,
     ) -> Result<()> {
-        crate::clusterstack_glue::start_o2cb(conf, local, device, timeout)
+        crate::sys::clusterstack_glue::start_o2cb(conf, local, device, timeout)
     }
 
     fn shell(&mut self, reason: &str) -> Result<()> {
@@ -374,11 +378,11 @@ impl Sys for Linux {
     }
 
     fn now(&self) -> Duration {
-        Duration::from_secs_f64(crate::kmsg::uptime())
+        Duration::from_secs_f64(crate::sys::kmsg::uptime())
     }
 
     fn switch_root(&mut self, s: &SwitchRoot, record: &str) -> Result<Infallible> {
-        crate::switch_root::switch_root(s, record)
+        crate::sys::switch_root::switch_root(s, record)
     }
 }
 

@@ -3,11 +3,21 @@
 //! Every side effect of a boot goes through [`Sys`]: the executor ([`crate::exec`])
 //! holds the policy (order, retries, what is fatal) and is tested against the
 //! recording fake in `fake.rs`; `linux.rs` is the real implementation.
+//!
+//! Everything that touches the kernel, files, sockets or processes lives under this
+//! directory: `linux.rs` and the modules it calls (the module loader `kmod`, the
+//! logger `kmsg` and `remotelog`, `dns`, `rootovl`, the cluster stacks,
+//! `switch_root`, `timestamp`). `tests/seam-check` fails the build when boot code
+//! outside it names `std::fs`, `std::net`, `std::process`, `std::os`, `nix` or
+//! `libc`. Types are no exception, so this module names them for the others:
+//! [`Errno`] here, and the address types are `core::net::{IpAddr, SocketAddr, ...}`
+//! (the very types `std::net` re-exports).
 
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::time::Duration;
 
+/// The errno type the `Sys` methods fail with, for boot code to name without `nix`.
 pub use nix::errno::Errno;
 use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
@@ -15,13 +25,28 @@ use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
 pub mod blockdev;
 pub mod boot;
+pub mod clusterstack;
+pub mod clusterstack_glue;
 pub mod dhcp;
+pub mod dns;
 #[cfg(test)]
 pub mod fake;
+pub mod kmod;
+pub mod kmsg;
 pub mod linux;
+pub mod modules;
 pub mod netdev;
 pub mod netlink;
 pub mod process;
+pub mod remotelog;
+pub mod rootovl;
+pub mod switch_root;
+pub mod timestamp;
+
+/// Whether this process is PID 1, the boot, rather than an admin's command.
+pub fn is_pid1() -> bool {
+    nix::unistd::getpid().as_raw() == 1
+}
 
 pub trait Sys {
     /// Loads the named modules and, with `devices`, the drivers of every device seen
@@ -82,7 +107,7 @@ pub trait Sys {
         &mut self,
         root: &str,
         names: &[String],
-    ) -> anyhow::Result<crate::rootovl::Report>;
+    ) -> anyhow::Result<crate::sys::rootovl::Report>;
     /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
     fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
     /// The block devices the kernel knows (`/sys/class/block`: disks and partitions),

@@ -8,7 +8,7 @@
 //! when [`stop`] detaches the sender before switch_root.
 //!
 //! Not done: TCP/TLS, retransmission (UDP syslog is lossy by design), and lines
-//! older than the tail's [`crate::kmsg::TAIL_LINES`].
+//! older than the tail's [`crate::sys::kmsg::TAIL_LINES`].
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use osr_core::syslog::{format_line, Format, Message, Settings, APP_NAME};
 
-use crate::kmsg::{syslog_priority, Logged, Sink, Tail, TAIL};
+use crate::sys::kmsg::{syslog_priority, Logged, Sink, Tail, TAIL};
 
 /// What the sender did, readable while it runs.
 #[derive(Debug, Default)]

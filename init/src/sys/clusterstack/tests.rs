@@ -1,9 +1,10 @@
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{symlink, PermissionsExt};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use tempfile::TempDir;
 
+use super::stackroot::copy_tree;
 use super::*;
 
 /// A layout in a temp dir whose programs are shell scripts; the daemons are not

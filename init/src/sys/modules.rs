@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use osr_core::plan::ModuleLoad;
 
-use crate::kmod::{error_chain, load_modules, KmodPaths, LinuxModules, ModuleRequest};
+use crate::sys::kmod::{error_chain, load_modules, KmodPaths, LinuxModules, ModuleRequest};
 
 const PROC_MODULES: &str = "/proc/modules";
 

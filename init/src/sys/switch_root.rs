@@ -197,7 +197,7 @@ fn exec_init(init: &str, args: &[String]) -> Result<Infallible> {
         .collect();
     env.push(cstr(&format!(
         "RD_TIMESTAMP={}",
-        crate::timestamp::rd_timestamp()
+        crate::sys::timestamp::rd_timestamp()
     ))?);
     execve(&path, &argv, &env).with_context(|| format!("executing {init}"))
 }

@@ -1,5 +1,5 @@
 //! Glue between the executor's [`crate::sys::Sys`] and the cluster stacks
-//! ([`crate::clusterstack`]): renders what they need from cluster.conf and reads
+//! ([`crate::sys::clusterstack`]): renders what they need from cluster.conf and reads
 //! what they need from the root device.
 
 use std::fs::File;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use osr_core::cluster::ClusterConf;
 
-use crate::clusterstack;
+use crate::sys::clusterstack;
 
 /// corosync + dlm_controld for a GFS2 lock_dlm root.
 pub fn start_dlm_stack(conf: &ClusterConf, timeout: Duration) -> Result<()> {

@@ -88,9 +88,9 @@ mod tests {
 
     use super::*;
 
-    const XZ: &[u8] = include_bytes!("../../tests/fixtures/kmod/image.ko.xz");
-    const ZST: &[u8] = include_bytes!("../../tests/fixtures/kmod/image.ko.zst");
-    const ZST_TWO_FRAMES: &[u8] = include_bytes!("../../tests/fixtures/kmod/two-frames.ko.zst");
+    const XZ: &[u8] = include_bytes!("../../../tests/fixtures/kmod/image.ko.xz");
+    const ZST: &[u8] = include_bytes!("../../../tests/fixtures/kmod/image.ko.zst");
+    const ZST_TWO_FRAMES: &[u8] = include_bytes!("../../../tests/fixtures/kmod/two-frames.ko.zst");
 
     fn gzip(data: &[u8]) -> Vec<u8> {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
