@@ -139,3 +139,56 @@ fn dry_run(text: &str, macs: &[Mac]) -> Result<String> {
     };
     Ok(format!("{first}{plan}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        format!("{}/../qemu/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn a_cluster_node_by_mac_gets_its_whole_plan() {
+        let text = format!("cluster_conf={} rootovl", fixture("cluster-two.conf"));
+        let mac: Mac = "52:54:00:c1:00:02".parse().unwrap();
+        let plan = dry_run(&text, &[mac]).unwrap();
+        for needle in [
+            " 1. [warn ] load modules for every device's modalias",
+            "this is node 2 (clnode2), found by the MAC 52:54:00:c1:00:02 of eth0",
+            "network iface=eth0 address=10.77.0.12/24",
+            "hostname clnode2",
+            "mount 10.77.0.1:/export/rootfs on /run/initramfs/overlay/lower type=nfs4",
+            "clientaddr=10.77.0.12",
+            "cdsl: bind <tree>/2 onto <link>",
+            "<filesystems> in order: none",
+        ] {
+            assert!(plan.contains(needle), "{needle:?} not in\n{plan}");
+        }
+        let by_id = format!("cluster_conf={} nodeid=1", fixture("cluster-two.conf"));
+        assert!(dry_run(&by_id, &[])
+            .unwrap()
+            .contains("address=10.77.0.11/24"));
+    }
+
+    #[test]
+    fn a_cluster_node_needs_nodeid_or_a_mac_of_it() {
+        let text = format!("cluster_conf={}", fixture("cluster-two.conf"));
+        let err = dry_run(&text, &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("nodeid= or --mac"), "{err:#}");
+        assert!(dry_run(
+            "root=nfs:10.0.2.2:/x ip=dhcp",
+            &["52:54:00:00:00:01".parse().unwrap()]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn plan_arguments() {
+        let (text, macs) = plan_args(&["--cmdline=a b", "--mac", "52:54:00:00:00:01"]).unwrap();
+        assert_eq!((text.as_str(), macs.len()), ("a b", 1));
+        for bad in [&["--mac"][..], &["--mac", "xx"], &["--frob"]] {
+            assert!(plan_args(bad).unwrap_err().is::<Usage>(), "{bad:?}");
+        }
+    }
+}
