@@ -2,9 +2,16 @@
 
 use std::fmt;
 
-use super::{Action, Addressing, IfaceSelector, ModuleLoad, NodeRecord, OnError, Plan, NEW_ROOT};
+use std::time::Duration;
+
+use super::{
+    Action, Addressing, BlockRootPlan, FsMount, IfaceSelector, ModuleLoad, NetPlan, NodeRecord,
+    OnError, Plan, RemoteLog, RootPlan, SwitchRoot, NEW_ROOT,
+};
 use crate::block;
+use crate::config::CdslParams;
 use crate::netdev::Netdev;
+use crate::overlay::OverlaySpec;
 use crate::overlay::LOWER;
 
 impl fmt::Display for Plan {
@@ -26,220 +33,249 @@ impl fmt::Display for Action {
         match self {
             Action::LoadModules(load) => write!(f, "{load}"),
             Action::Break(point) => write!(f, "break: emergency shell at {point:?}"),
-            Action::CreateNetdevs(devs) => {
-                write!(f, "create")?;
-                for d in devs {
-                    match d {
-                        Netdev::Bond(b) => {
-                            let opts: Vec<String> =
-                                b.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                            write!(f, " bond {} slaves={} options={}", b.name, b.slaves.join(","), opts.join(","))?;
-                            if let Some(mtu) = b.mtu {
-                                write!(f, " mtu={mtu}")?;
-                            }
-                        }
-                        Netdev::Vlan(v) => write!(f, " vlan {} parent={} id={}", v.name, v.parent, v.id)?,
-                        Netdev::Bridge(b) => write!(f, " bridge {} ports={}", b.name, b.ports.join(","))?,
-                    }
-                    write!(f, ";")?;
-                }
-                Ok(())
-            }
-            Action::ConfigureNetwork(n) => {
-                write!(f, "network iface={}", n.select)?;
-                match &n.addressing {
-                    Addressing::Static {
-                        address,
-                        prefix,
-                        gateway,
-                    } => {
-                        write!(f, " address={address}/{prefix}")?;
-                        if let Some(gw) = gateway {
-                            write!(f, " gateway={gw}")?;
-                        }
-                    }
-                    Addressing::Dhcp { timeout, attempts } => write!(
-                        f,
-                        " dhcp timeout={}s attempts={attempts}",
-                        timeout.as_secs()
-                    )?,
-                }
-                for r in &n.routes {
-                    write!(f, " route={}/{}", r.dest, r.prefix)?;
-                }
-                if let Some(mtu) = n.mtu {
-                    write!(f, " mtu={mtu}")?;
-                }
-                if let Some(mac) = n.mac {
-                    write!(f, " set-mac={mac}")?;
-                }
-                if !n.dns.is_empty() {
-                    let dns: Vec<String> = n.dns.iter().map(|d| d.to_string()).collect();
-                    write!(f, " dns={}", dns.join(","))?;
-                }
-                if matches!(n.addressing, Addressing::Dhcp { .. }) && !n.peerdns {
-                    write!(f, " peerdns=off")?;
-                }
-                write!(f, " carrier-timeout={}s", n.carrier_timeout.as_secs())
-            }
+            Action::Node(n) => write!(f, "{n}"),
+            Action::CreateNetdevs(devs) => netdevs(f, devs),
+            Action::ConfigureNetwork(n) => network(f, n),
             Action::SetHostname(Some(h)) => write!(f, "hostname {h}"),
             Action::SetHostname(None) => write!(
                 f,
                 "hostname found at boot (nodename=, the cluster.conf node, DHCP option 12)"
             ),
-            Action::MountBlockRoot { root, wait, target } => {
-                let r = &root.request;
-                write!(
-                    f,
-                    "mount block device {} on {target} type={} {} wait-for={}s",
-                    block::describe(&root.device),
-                    r.fstype.as_deref().unwrap_or("probed"),
-                    if r.rw && !r.force_ro { "rw" } else { "ro" },
-                    wait.as_secs()
-                )?;
-                if !r.flags.is_empty() {
-                    write!(f, " flags={}", r.flags.join(","))?;
-                }
-                if let Some(c) = &root.cluster {
-                    write!(
-                        f,
-                        " cluster={} nodeid={} (GFS2 lock_dlm: corosync+dlm_controld; OCFS2: o2cb)",
-                        c.conf.name, c.nodeid
-                    )?;
-                }
-                Ok(())
-            }
+            Action::StartRemoteLog(log) => remote_log(f, log),
+            Action::MountBlockRoot { root, wait, target } => block_root(f, root, *wait, target),
             Action::MountNfsRoot {
                 root,
                 retry,
                 target,
-            } => match (&root.mount, &root.spec) {
-                (Some(mount), _) => write!(
-                    f,
-                    "mount {} on {target} type={} options={}{} retry-for={}s",
-                    mount.source,
-                    mount.fstype,
-                    if mount.read_only { "ro," } else { "rw," },
-                    mount.data,
-                    retry.as_secs()
-                ),
-                (None, Some(spec)) => write!(
-                    f,
-                    "mount {}:{} on {target} ({} at boot) retry-for={}s",
-                    spec.server.as_deref().unwrap_or("<DHCP next-server>"),
-                    spec.path,
-                    match spec.server.as_deref().map(str::parse::<std::net::IpAddr>) {
-                        Some(Ok(_)) => "client address from DHCP",
-                        _ => "server resolved",
-                    },
-                    retry.as_secs()
-                ),
-                (None, None) => write!(
-                    f,
-                    "mount the root DHCP names (option 17) on {target} retry-for={}s",
-                    retry.as_secs()
-                ),
-            },
-            Action::MountOverlay(spec) => {
-                write!(
-                    f,
-                    "overlay on {NEW_ROOT}: lower {LOWER} (read-only), upper tmpfs size={}",
-                    spec.size
-                )?;
-                if let Some(n) = &spec.nr_inodes {
-                    write!(f, " nr_inodes={n}")?;
-                }
-                write!(f, "; also at /live/image and /live/cow")
-            }
+            } => nfs_root(f, root, *retry, target),
+            Action::MountOverlay(spec) => overlay(f, spec),
+            Action::MountCdsl { params, nodeid } => cdsl(f, params, *nodeid),
+            Action::MountFilesystems(list) => filesystems(f, list),
             Action::ApplyRootovl {
                 names,
                 hostname,
                 nodeid,
-            } => {
-                write!(
-                    f,
-                    "rootovl trees from /etc/rootovl/ in the order {}",
-                    names.iter().rev().cloned().collect::<Vec<_>>().join(", ")
-                )?;
-                match hostname {
-                    Some(h) => write!(f, " (%h={h}")?,
-                    None => write!(f, " (%h=the hostname DHCP gives")?,
-                }
-                match nodeid {
-                    Some(n) => write!(f, ", %n={n})"),
-                    None => write!(f, ", no %n)"),
-                }
-            }
+            } => rootovl(f, names, hostname.as_deref(), *nodeid),
             Action::Warn(text) => write!(f, "warning: {text}"),
-            Action::Node(n) => write!(f, "{n}"),
-            Action::StartRemoteLog(log) => {
-                let targets: Vec<String> = log
-                    .settings
-                    .targets
-                    .iter()
-                    .map(|t| match t.host.contains(':') {
-                        true => format!("[{}]:{}", t.host, t.port),
-                        false => format!("{}:{}", t.host, t.port),
-                    })
-                    .collect();
-                write!(
-                    f,
-                    "send the boot log to syslog {} ({:?}, facility {}, severity <= {})",
-                    targets.join(","),
-                    log.settings.format,
-                    log.settings.facility,
-                    log.settings.min_severity
-                )?;
-                if let Some(h) = &log.hostname {
-                    write!(f, " as {h}")?;
-                }
-                Ok(())
-            }
-            Action::MountFilesystems(list) => {
-                write!(f, "mount the node's cluster.conf <filesystems> in order:")?;
-                if list.is_empty() {
-                    write!(f, " none")?;
-                }
-                for fs in list {
-                    let m = &fs.mount;
-                    let what = match (&m.fstype, m.bind) {
-                        (_, true) => "bind".to_string(),
-                        (Some(t), _) => t.clone(),
-                        (None, _) => "auto".to_string(),
-                    };
-                    write!(f, " {} on {} ({what}", m.source, m.target)?;
-                    if !m.data.is_empty() {
-                        write!(f, " {}", m.data)?;
-                    }
-                    write!(f, ", {}x, wait {}s);", fs.times, fs.wait.as_secs())?;
-                }
-                Ok(())
-            }
-            Action::MountCdsl { params: p, nodeid } => {
-                write!(f, "cdsl: bind <tree>/{nodeid} onto <link> in {NEW_ROOT}")?;
-                for (k, v) in [("tree", &p.tree), ("link", &p.link), ("shared", &p.shared)] {
-                    if let Some(v) = v {
-                        write!(f, " {k}={v}")?;
-                    }
-                }
-                if p.fallback_default {
-                    write!(f, " fallback=default")?;
-                }
-                Ok(())
-            }
             Action::HandOverNetwork => write!(
                 f,
                 "hand the network over: /run/systemd/network, /run/NetworkManager, /run/net-<iface>.conf, /run/initramfs/"
             ),
-            Action::SwitchRoot(s) => {
-                write!(f, "switch_root {} init={}", s.new_root, s.init.join("|"))?;
-                if !s.args.is_empty() {
-                    write!(f, " args={}", s.args.join(" "))?;
-                }
-                Ok(())
-            }
+            Action::SwitchRoot(s) => switch_root(f, s),
         }
     }
+}
+
+type Out<'a, 'b> = &'a mut fmt::Formatter<'b>;
+
+fn netdevs(f: Out, devs: &[Netdev]) -> fmt::Result {
+    write!(f, "create")?;
+    for d in devs {
+        match d {
+            Netdev::Bond(b) => {
+                let opts: Vec<String> = b.options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(
+                    f,
+                    " bond {} slaves={} options={}",
+                    b.name,
+                    b.slaves.join(","),
+                    opts.join(",")
+                )?;
+                if let Some(mtu) = b.mtu {
+                    write!(f, " mtu={mtu}")?;
+                }
+            }
+            Netdev::Vlan(v) => write!(f, " vlan {} parent={} id={}", v.name, v.parent, v.id)?,
+            Netdev::Bridge(b) => write!(f, " bridge {} ports={}", b.name, b.ports.join(","))?,
+        }
+        write!(f, ";")?;
+    }
+    Ok(())
+}
+
+fn network(f: Out, n: &NetPlan) -> fmt::Result {
+    write!(f, "network iface={}", n.select)?;
+    match &n.addressing {
+        Addressing::Static {
+            address,
+            prefix,
+            gateway,
+        } => {
+            write!(f, " address={address}/{prefix}")?;
+            if let Some(gw) = gateway {
+                write!(f, " gateway={gw}")?;
+            }
+        }
+        Addressing::Dhcp { timeout, attempts } => write!(
+            f,
+            " dhcp timeout={}s attempts={attempts}",
+            timeout.as_secs()
+        )?,
+    }
+    for r in &n.routes {
+        write!(f, " route={}/{}", r.dest, r.prefix)?;
+    }
+    if let Some(mtu) = n.mtu {
+        write!(f, " mtu={mtu}")?;
+    }
+    if let Some(mac) = n.mac {
+        write!(f, " set-mac={mac}")?;
+    }
+    if !n.dns.is_empty() {
+        let dns: Vec<String> = n.dns.iter().map(|d| d.to_string()).collect();
+        write!(f, " dns={}", dns.join(","))?;
+    }
+    if matches!(n.addressing, Addressing::Dhcp { .. }) && !n.peerdns {
+        write!(f, " peerdns=off")?;
+    }
+    write!(f, " carrier-timeout={}s", n.carrier_timeout.as_secs())
+}
+
+fn remote_log(f: Out, log: &RemoteLog) -> fmt::Result {
+    let targets: Vec<String> = log
+        .settings
+        .targets
+        .iter()
+        .map(|t| match t.host.contains(':') {
+            true => format!("[{}]:{}", t.host, t.port),
+            false => format!("{}:{}", t.host, t.port),
+        })
+        .collect();
+    write!(
+        f,
+        "send the boot log to syslog {} ({:?}, facility {}, severity <= {})",
+        targets.join(","),
+        log.settings.format,
+        log.settings.facility,
+        log.settings.min_severity
+    )?;
+    if let Some(h) = &log.hostname {
+        write!(f, " as {h}")?;
+    }
+    Ok(())
+}
+
+fn block_root(f: Out, root: &BlockRootPlan, wait: Duration, target: &str) -> fmt::Result {
+    let r = &root.request;
+    write!(
+        f,
+        "mount block device {} on {target} type={} {} wait-for={}s",
+        block::describe(&root.device),
+        r.fstype.as_deref().unwrap_or("probed"),
+        if r.rw && !r.force_ro { "rw" } else { "ro" },
+        wait.as_secs()
+    )?;
+    if !r.flags.is_empty() {
+        write!(f, " flags={}", r.flags.join(","))?;
+    }
+    if let Some(c) = &root.cluster {
+        write!(
+            f,
+            " cluster={} nodeid={} (GFS2 lock_dlm: corosync+dlm_controld; OCFS2: o2cb)",
+            c.conf.name, c.nodeid
+        )?;
+    }
+    Ok(())
+}
+
+fn nfs_root(f: Out, root: &RootPlan, retry: Duration, target: &str) -> fmt::Result {
+    match (&root.mount, &root.spec) {
+        (Some(mount), _) => write!(
+            f,
+            "mount {} on {target} type={} options={}{} retry-for={}s",
+            mount.source,
+            mount.fstype,
+            if mount.read_only { "ro," } else { "rw," },
+            mount.data,
+            retry.as_secs()
+        ),
+        (None, Some(spec)) => write!(
+            f,
+            "mount {}:{} on {target} ({} at boot) retry-for={}s",
+            spec.server.as_deref().unwrap_or("<DHCP next-server>"),
+            spec.path,
+            match spec.server.as_deref().map(str::parse::<std::net::IpAddr>) {
+                Some(Ok(_)) => "client address from DHCP",
+                _ => "server resolved",
+            },
+            retry.as_secs()
+        ),
+        (None, None) => write!(
+            f,
+            "mount the root DHCP names (option 17) on {target} retry-for={}s",
+            retry.as_secs()
+        ),
+    }
+}
+
+fn overlay(f: Out, spec: &OverlaySpec) -> fmt::Result {
+    write!(
+        f,
+        "overlay on {NEW_ROOT}: lower {LOWER} (read-only), upper tmpfs size={}",
+        spec.size
+    )?;
+    if let Some(n) = &spec.nr_inodes {
+        write!(f, " nr_inodes={n}")?;
+    }
+    write!(f, "; also at /live/image and /live/cow")
+}
+
+fn cdsl(f: Out, p: &CdslParams, nodeid: u32) -> fmt::Result {
+    write!(f, "cdsl: bind <tree>/{nodeid} onto <link> in {NEW_ROOT}")?;
+    for (k, v) in [("tree", &p.tree), ("link", &p.link), ("shared", &p.shared)] {
+        if let Some(v) = v {
+            write!(f, " {k}={v}")?;
+        }
+    }
+    if p.fallback_default {
+        write!(f, " fallback=default")?;
+    }
+    Ok(())
+}
+
+fn filesystems(f: Out, list: &[FsMount]) -> fmt::Result {
+    write!(f, "mount the node's cluster.conf <filesystems> in order:")?;
+    if list.is_empty() {
+        write!(f, " none")?;
+    }
+    for fs in list {
+        let m = &fs.mount;
+        let what = match (&m.fstype, m.bind) {
+            (_, true) => "bind".to_string(),
+            (Some(t), _) => t.clone(),
+            (None, _) => "auto".to_string(),
+        };
+        write!(f, " {} on {} ({what}", m.source, m.target)?;
+        if !m.data.is_empty() {
+            write!(f, " {}", m.data)?;
+        }
+        write!(f, ", {}x, wait {}s);", fs.times, fs.wait.as_secs())?;
+    }
+    Ok(())
+}
+
+fn rootovl(f: Out, names: &[String], hostname: Option<&str>, nodeid: Option<u32>) -> fmt::Result {
+    write!(
+        f,
+        "rootovl trees from /etc/rootovl/ in the order {}",
+        names.iter().rev().cloned().collect::<Vec<_>>().join(", ")
+    )?;
+    match hostname {
+        Some(h) => write!(f, " (%h={h}")?,
+        None => write!(f, " (%h=the hostname DHCP gives")?,
+    }
+    match nodeid {
+        Some(n) => write!(f, ", %n={n})"),
+        None => write!(f, ", no %n)"),
+    }
+}
+
+fn switch_root(f: Out, s: &SwitchRoot) -> fmt::Result {
+    write!(f, "switch_root {} init={}", s.new_root, s.init.join("|"))?;
+    if !s.args.is_empty() {
+        write!(f, " args={}", s.args.join(" "))?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for IfaceSelector {
