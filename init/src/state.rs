@@ -1,5 +1,5 @@
 //! The state file: what the boot configured, handed to the real root as shell-style
-//! `OSR_<KEY>='value'` lines in `/run/initramfs/osr-state`.
+//! `OSR_<KEY>='value'` lines in `/run/initramfs/osr-rs.state`.
 //!
 //! The keys below are the one list of them: the executor writes only these, and the
 //! lab's checker (`qemu/`) reads this list from this file to check what scenarios

@@ -40,12 +40,12 @@ struct Found {
 
 impl Found {
     /// The network the root is reached over: the first with a DHCP lease when the
-    /// root comes from DHCP, else the first configured.
+    /// plan says so ([`RootPlan::via_lease`]), else the first configured.
     fn root_net(&self, root: &RootPlan) -> Option<&NetFacts> {
         let leased = self.nets.iter().find(|n| n.lease.is_some());
-        match root.spec {
-            None => leased.or(self.nets.first()),
-            Some(_) => self.nets.first(),
+        match root.via_lease {
+            true => leased.or(self.nets.first()),
+            false => self.nets.first(),
         }
     }
 
@@ -63,19 +63,25 @@ pub fn boot(
     sys: &mut dyn Sys,
     record: &mut Record,
 ) -> Result<()> {
-    execute_first(&plan::drivers(config, cluster), sys, record)?;
-    let node = match cluster {
+    let drivers = plan::drivers(config, cluster);
+    let plan = match cluster {
+        // Without cluster.conf nothing waits for the NICs: a bad plan is told at once.
+        None => {
+            let plan = plan::plan(config).context("cannot plan the boot")?;
+            execute_first(&drivers, sys, record)?;
+            plan
+        }
         Some(conf) => {
+            execute_first(&drivers, sys, record)?;
             let nics: Vec<_> = sys
                 .nics()?
                 .into_iter()
                 .filter_map(|n| n.mac.map(|m| (n.name, m)))
                 .collect();
-            Some(plan::identify(config, conf, &nics).context("cluster.conf")?)
+            let node = plan::identify(config, conf, &nics).context("cluster.conf")?;
+            plan::plan_for(config, Some(&node)).context("cannot plan the boot")?
         }
-        None => None,
     };
-    let plan = plan::plan_for(config, node.as_ref()).context("cannot plan the boot")?;
     log::debug!("plan:\n{plan}");
     execute(&plan, sys, record)
 }

@@ -13,15 +13,8 @@ use super::DNS_TIMEOUT;
 use crate::state::{Key, Record};
 use crate::sys::Sys;
 
-/// Logs who this node is and records it for the real root.
+/// Records who this node is for the real root (the step's line logs it).
 pub(super) fn record(n: &NodeRecord, record: &mut Record) {
-    log::info!(
-        "cluster {}: this is node {} ({}), found {}",
-        n.cluster,
-        n.nodeid,
-        n.name,
-        n.how
-    );
     record.set(Key::CLUSTER_NAME, &n.cluster);
     record.set(Key::NODEID, n.nodeid);
     record.set(Key::NODENAME, &n.hostname);

@@ -191,9 +191,10 @@ fn nfs_root(f: Out, root: &RootPlan, retry: Duration, target: &str) -> fmt::Resu
         ),
         (None, Some(spec)) => write!(
             f,
-            "mount {}:{} on {target} ({} at boot) retry-for={}s",
+            "mount {}:{} on {target} type={} ({} at boot) retry-for={}s",
             spec.server.as_deref().unwrap_or("<DHCP next-server>"),
             spec.path,
+            root.fstype.unwrap_or("nfs|nfs4"),
             match spec.server.as_deref().map(str::parse::<std::net::IpAddr>) {
                 Some(Ok(_)) => "client address from DHCP",
                 _ => "server resolved",

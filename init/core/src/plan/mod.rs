@@ -190,6 +190,11 @@ pub struct RootPlan {
     /// The whole mount, when the plan alone determines it (a static network and a
     /// server given by address): the executor mounts it as it is.
     pub mount: Option<NfsMount>,
+    /// `nfs` or `nfs4`, when the plan knows which (the modules to load follow).
+    pub fstype: Option<&'static str>,
+    /// Reached over the first network with a DHCP lease (else the first): the root
+    /// DHCP names, or the one a cluster node's `<rootvolume>` names.
+    pub via_lease: bool,
 }
 
 /// A block root: the device and how to mount it.
@@ -285,6 +290,8 @@ pub enum PlanError {
         name: String,
         expected: String,
     },
+    #[error("cluster.conf gives node {nodeid} ({name}) no <rootvolume> and no network uses DHCP for option 17: add a <rootvolume> or give root=")]
+    NoRootvolume { nodeid: u32, name: String },
     #[error("cluster.conf: node {nodeid} ({name}) has no <eth> with an ip (static or dhcp): give ip= on the command line")]
     NoClusterNetwork { nodeid: u32, name: String },
     #[error("{given_by}={fstype} names a network filesystem, but the root is the block device {device}: give the block device's filesystem (ext4, xfs, gfs2, ocfs2...) or leave it out")]

@@ -31,14 +31,11 @@ impl RootMount {
         let RootMount::Nfs(root) = self else {
             return Vec::new();
         };
-        let nfs4 = root.force_nfs4
-            || root.mount.as_ref().map_or_else(
-                || root.spec.as_ref().is_some_and(|s| s.nfs4),
-                |m| m.fstype == "nfs4",
-            );
+        let nfs4 = root.force_nfs4 || root.spec.as_ref().is_some_and(|s| s.nfs4);
         // From DHCP the version is only known at run time: load both.
-        let names: &[&str] = match (&root.mount, root.spec.is_some()) {
-            (Some(_), _) | (None, true) if nfs4 => NFS4_MODULES,
+        let names: &[&str] = match (root.fstype, root.spec.is_some()) {
+            (Some("nfs4"), _) => NFS4_MODULES,
+            (None, true) if nfs4 => NFS4_MODULES,
             (Some(_), _) => NFS3_MODULES,
             _ => &["nfs", "nfsv3", "nfsv4"],
         };
@@ -106,9 +103,17 @@ pub(super) fn plan_root(
             Ok(block(device, req))
         }
         (None, Some(ClusterRoot::Nfs(spec))) => {
-            root_plan(config, Some(spec), &net.plans, net.uses_dhcp())
-                .map(|r| RootMount::Nfs(Box::new(r)))
+            let mut root = root_plan(config, Some(spec), &net.plans, net.uses_dhcp())?;
+            root.via_lease = true;
+            Ok(RootMount::Nfs(Box::new(root)))
         }
+        (None, None) if !net.uses_dhcp() => match node {
+            Some(n) => Err(PlanError::NoRootvolume {
+                nodeid: n.node.nodeid,
+                name: n.node.name.clone(),
+            }),
+            None => Err(PlanError::DhcpRootWithoutDhcp),
+        },
         _ => root_plan(config, nfs_spec(config), &net.plans, net.uses_dhcp())
             .map(|r| RootMount::Nfs(Box::new(r))),
     }
@@ -152,6 +157,7 @@ fn root_plan(
     if spec.is_none() && !uses_dhcp {
         return Err(PlanError::DhcpRootWithoutDhcp);
     }
+    let spec_from_dhcp = spec.is_none();
     let force_nfs4 =
         config.rootfstype.as_deref() == Some("nfs4") || config.rootfs.as_deref() == Some("nfs4");
     let mut root = RootPlan {
@@ -162,6 +168,8 @@ fn root_plan(
         rw: config.rw && config.overlay.is_none(),
         force_ro: config.overlay.is_some(),
         mount: None,
+        fstype: None,
+        via_lease: spec_from_dhcp,
     };
     let (Some(spec), Some(first)) = (&root.spec, nets.first()) else {
         return Ok(root);
@@ -172,6 +180,7 @@ fn root_plan(
     match root_source(&root, &facts) {
         Ok((spec, ServerRef::Ip(server))) => {
             let mount = root_mount(&root, &spec, server, &facts)?;
+            root.fstype = Some(mount.fstype);
             if !uses_dhcp {
                 root.mount = Some(mount);
             }
@@ -182,7 +191,7 @@ fn root_plan(
         Ok((spec, ServerRef::Name(_))) => {
             // Check the options with a stand-in address; the real one comes from DNS.
             let stand_in = IpAddr::from([0, 0, 0, 0]);
-            root_mount(&root, &spec, stand_in, &facts)?;
+            root.fstype = Some(root_mount(&root, &spec, stand_in, &facts)?.fstype);
         }
         Err(PlanError::NoServer(_)) if uses_dhcp => {}
         Err(e) => return Err(e),

@@ -580,7 +580,35 @@ fn server_names_need_a_nameserver_or_dhcp() {
     let p = plan_for("root=nfs4:filer.example:/x ip=dhcp").unwrap();
     assert!(p
         .to_string()
-        .contains("mount filer.example:/x on /sysroot (server resolved at boot)"));
+        .contains("mount filer.example:/x on /sysroot type=nfs4 (server resolved at boot)"));
+}
+
+#[test]
+fn a_dhcp_network_still_loads_only_the_nfs_version_the_root_names() {
+    let p = plan_for("root=nfs:10.0.2.2:/x ip=dhcp").unwrap();
+    let text = p.to_string();
+    assert!(text.contains("load modules names=nfs,nfsv3\n"), "{text}");
+    assert!(
+        text.contains("type=nfs (client address from DHCP at boot)"),
+        "{text}"
+    );
+    assert_eq!(root_of(&p).mount, None, "the lease completes the mount");
+}
+
+#[test]
+fn a_cluster_node_without_rootvolume_or_dhcp_is_told_what_to_add() {
+    let xml = r#"<cluster name="c" config_version="1"><clusternodes>
+        <clusternode name="n1" nodeid="1"><com_info>
+          <eth name="eth0" mac="52:54:00:00:00:01" ip="10.0.0.1" mask="24"/></com_info></clusternode>
+        <clusternode name="n2" nodeid="2"><com_info>
+          <eth name="eth0" mac="52:54:00:00:00:02" ip="10.0.0.2" mask="24"/></com_info></clusternode>
+        </clusternodes></cluster>"#;
+    let conf = crate::cluster::parse(xml).unwrap();
+    let err = node_plan("nodeid=2", &conf, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("node 2 (n2) no <rootvolume>") && err.contains("give root="),
+        "{err}"
+    );
 }
 
 #[test]
