@@ -27,6 +27,10 @@
 #   lab_tree_listing DIR         every entry of DIR: type, mode, owner, size, mtime, symlink
 #                                target, and the sha256 of every regular file (for diff)
 #   lab_cleanup                  kill what we started (by PID / own process group), delete the ns
+#   lab_state_keys               the state file's keys from init/src/state.rs: "key NAME" and
+#                                "prefix NAME_" lines (OSR_STATE_KEYS_FILE: another file)
+#   lab_checker_state_keys       the OSR_ keys qemu/checker-init reads from the state file
+#   lab_check_state_keys WHO KEY...   dies naming WHO and each OSR_ KEY that list lacks
 # Every process is started with setsid, so that it and its children form a process group of
 # their own, and is stopped by that group id only.  Nothing is killed by name.
 
@@ -441,6 +445,49 @@ lab_tree_listing() { # DIR
         find . -printf '%p\t%y %m %U:%G size=%s mtime=%T@ -> %l\n' | LC_ALL=C sort
         find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
     )
+}
+
+# ------------------------------------------------------------------ state keys
+# The keys osr-init writes to /run/initramfs/osr-rs.state (OSR_NAME='value') are listed once,
+# in init/src/state.rs: "    key NAME," lines (one key) and "    prefix NAME_," lines (the keys
+# OSR_NAME_<anything>) inside state_keys! { ... }.  Every key a scenario (osrtest.expect_state=)
+# or checker-init expects must be in that list: a key renamed on one side fails the run before
+# any boot, not as a check that can never pass.
+OSR_STATE_KEYS_FILE=${OSR_STATE_KEYS_FILE:-$LAB_REPO/init/src/state.rs}
+
+lab_state_keys() { # -> "key NAME" / "prefix NAME_" lines; status 1 (and why) when there are none
+    local out
+    if [ ! -f "$OSR_STATE_KEYS_FILE" ]; then
+        echo "no $OSR_STATE_KEYS_FILE (the state file's keys: state_keys! { key NAME, ... })" >&2
+        return 1
+    fi
+    out=$(sed -nE 's/^    (key|prefix) ([A-Z][A-Z0-9_]*),.*/\1 \2/p' "$OSR_STATE_KEYS_FILE")
+    if [ -z "$out" ]; then
+        echo "$OSR_STATE_KEYS_FILE lists no state key (no '    key NAME,' line)" >&2
+        return 1
+    fi
+    echo "$out"
+}
+
+lab_checker_state_keys() { # the OSR_ names in qemu/checker-init: all of them are state keys
+    grep -oE '\bOSR_[A-Z][A-Z0-9_]*' "$LAB_DIR/checker-init" | LC_ALL=C sort -u
+}
+
+lab_check_state_keys() { # WHO OSR_KEY...: every KEY is a key or in a prefix family of the list
+    local who=$1 list k kind name known bad=""
+    shift
+    list=$(lab_state_keys) || lab_die "$who: cannot check the state keys it expects"
+    for k in "$@"; do
+        known=""
+        while read -r kind name; do
+            case "$kind" in
+                key) [ "$k" = "OSR_$name" ] && known=1 ;;
+                prefix) [[ $k == "OSR_$name"?* ]] && known=1 ;;
+            esac
+        done <<<"$list"
+        [ -n "$known" ] || bad="$bad $k"
+    done
+    [ -z "$bad" ] || lab_die "$who: expects state key(s)$bad, which $OSR_STATE_KEYS_FILE does not list"
 }
 
 # ------------------------------------------------------------------ artefacts
