@@ -167,7 +167,7 @@ scen_die() { # VAR EXPECTED-FORM: the loaded scenario is wrong
     else
         val="'${!1-}'"
     fi
-    lab_die "scenario $SCEN_NAME: $1=$val: expected $2"
+    tl_die "scenario $SCEN_NAME: $1=$val: expected $2"
 }
 
 scen_word() { # VAR ERE FORM: the variable is empty or matches ERE
@@ -177,15 +177,15 @@ scen_word() { # VAR ERE FORM: the variable is empty or matches ERE
 scen_load() { # NAME
     local name=$1 file before v var bad=""
     case "$name" in
-        "" | */* | .*) lab_die "scenario '$name': expected a file name of qemu/scenarios/ without .sh" ;;
+        "" | */* | .*) tl_die "scenario '$name': expected a file name of qemu/scenarios/ without .sh" ;;
     esac
     file=$LAB_DIR/scenarios/$name.sh
-    [ -f "$file" ] || lab_die "scenario $name: no file $file"
+    [ -f "$file" ] || tl_die "scenario $name: no file $file"
     scen_defaults
     SCEN_NAME=$name
     before=$(compgen -v | LC_ALL=C sort)
     # shellcheck disable=SC1090  # (a scenario, by name)
-    . "$file" || lab_die "scenario $name: sourcing $file failed"
+    . "$file" || tl_die "scenario $name: sourcing $file failed"
     # variables the file made: a schema variable is known; lower-case ones are its helpers
     while read -r var; do
         case "$var" in
@@ -194,7 +194,7 @@ scen_load() { # NAME
             *) scen_vars | grep -q "^$var=" || bad="$bad $var" ;;
         esac
     done < <(LC_ALL=C comm -13 <(echo "$before") <(compgen -v | LC_ALL=C sort))
-    [ -z "$bad" ] || lab_die "scenario $name: unknown variable(s)$bad: expected the variables of SCEN_SCHEMA in qemu/scenario.sh"
+    [ -z "$bad" ] || tl_die "scenario $name: unknown variable(s)$bad: expected the variables of SCEN_SCHEMA in qemu/scenario.sh"
     for v in $(scen_vars); do
         [ "${v#*=}" = "()" ] || continue
         declare -p "${v%%=*}" 2>/dev/null | grep -q '^declare -a' ||
