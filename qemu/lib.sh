@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # osr-rs boot lab: shared functions.  Source it: . qemu/lib.sh
 #
-# What it gives:
-#   LAB_DIR LAB_REPO LAB_WORK KVER KERNEL OSR_INIT_BIN     paths (env overrides: OSR_LAB_WORK,
-#                                                          KVER, KERNEL, OSR_INIT_BINARY)
+# What it gives, besides tests/lib/common.sh (shared with tests/netns: tl_log, tl_die, tl_start,
+# tl_stop, tl_cleanup, tl_trap_cleanup, tl_check_state_keys, OSR_INIT_BIN, TL_PY ...):
+#   LAB_DIR LAB_REPO LAB_WORK KVER KERNEL                  paths (env overrides: OSR_LAB_WORK,
+#                                                          KVER, KERNEL)
 #   lab_netns_create NAME        a network namespace of our own (lo up), deleted at exit
 #   lab_nfs_conf DIR ROOT NOINIT [HOSTS]   write DIR/ganesha.conf exporting the test roots
 #   lab_nfs_start DIR            rpcbind + ganesha inside the namespace, private /run
@@ -26,80 +27,40 @@
 #   lab_syslog_stop              stop it
 #   lab_tree_listing DIR         every entry of DIR: type, mode, owner, size, mtime, symlink
 #                                target, and the sha256 of every regular file (for diff)
-#   lab_cleanup                  kill what we started (by PID / own process group), delete the ns
-# Every process is started with setsid, so that it and its children form a process group of
-# their own, and is stopped by that group id only.  Nothing is killed by name.
+#   lab_checker_state_keys       the OSR_ keys qemu/checker-init reads from the state file (for
+#                                tl_check_state_keys)
+# Every process is started with setsid (tl_start), so that it and its children form a process
+# group of their own, and is stopped by that group id only (tl_cleanup, also deletes the ns).
+# Nothing is killed by name.
 
 # shellcheck disable=SC2034  # (variables for the scripts that source this file)
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-LAB_REPO=$(cd "$LAB_DIR/.." && pwd)
+# shellcheck source=tests/lib/common.sh
+. "$LAB_DIR/../tests/lib/common.sh"
+LAB_REPO=$TL_REPO
 LAB_WORK=${OSR_LAB_WORK:-$LAB_DIR/work}
 KVER=${KVER:-$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)}
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
-OSR_INIT_BIN=${OSR_INIT_BINARY:-$LAB_REPO/target/x86_64-unknown-linux-musl/release/osr-init}
 export KVER KERNEL
 
 # lab defaults
 LAB_QEMU_MEM=${LAB_QEMU_MEM:-768}
 LAB_CONSOLE_ARGS="console=ttyS0 panic=-1"
 
-lab_die() {
-    echo "$*" >&2
-    exit 1
-}
-lab_log() { echo "[$(date +%T)] $*" >&2; }
-
-# ------------------------------------------------------------------ cleanup
-LAB_PGIDS=()  # process groups we started (setsid leaders)
+# ------------------------------------------------------------------ what we started
 LAB_NS=""
 LAB_NFS_PID=""
 LAB_QEMU_PID=""
 LAB_DNSMASQ_PID=""
 LAB_SYSLOG_PID="" LAB_SYSLOG_PORT=""
 LAB_VLAN_IFACE=""  # vlan<VID> once lab_vlan_start ran: dnsmasq serves it too
-LAB_TMPDIRS=()  # removed at cleanup
-
-lab_kill_group() { # PGID: TERM, then KILL if still there after 3 s
-    local g=$1 i
-    [ -n "$g" ] || return 0
-    kill -TERM -- "-$g" 2>/dev/null || return 0
-    for i in $(seq 30); do
-        kill -0 -- "-$g" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL -- "-$g" 2>/dev/null || true
-}
-
-lab_cleanup() {
-    local g
-    for g in "${LAB_PGIDS[@]}"; do
-        lab_kill_group "$g"
-        wait "$g" 2>/dev/null || true
-    done
-    LAB_PGIDS=()
-    for g in "${LAB_TMPDIRS[@]}"; do
-        rm -rf -- "$g"
-    done
-    LAB_TMPDIRS=()
-    if [ -n "$LAB_NS" ]; then
-        ip netns delete "$LAB_NS" 2>/dev/null || true
-        LAB_NS=""
-    fi
-}
-
-lab_trap_cleanup() {
-    trap 'lab_cleanup' EXIT
-    trap 'lab_cleanup; exit 130' INT
-    trap 'lab_cleanup; exit 143' TERM
-}
 
 # ------------------------------------------------------------------ network namespace
 lab_netns_create() { # NAME (made unique with our PID)
     local name="osr-${1:-lab}-$$"
     name=${name:0:60}
-    ip netns add "$name" || lab_die "ip netns add $name failed"
+    tl_netns_add "$name"
     LAB_NS=$name
-    ip netns exec "$LAB_NS" ip link set lo up || lab_die "cannot set lo up in $LAB_NS"
 }
 
 # ------------------------------------------------------------------ NFS server
@@ -155,11 +116,10 @@ EOF
 
 lab_nfs_start() { # DIR (with ganesha.conf); needs LAB_NS
     local d=$1
-    [ -n "$LAB_NS" ] || lab_die "lab_nfs_start: no namespace"
-    setsid ip netns exec "$LAB_NS" unshare -m --propagation private \
-        "$LAB_DIR/nfs-server" "$d" >"$d/nfs-server.log" 2>&1 </dev/null &
-    LAB_NFS_PID=$!
-    LAB_PGIDS+=("$LAB_NFS_PID")
+    [ -n "$LAB_NS" ] || tl_die "lab_nfs_start: no namespace"
+    tl_start "$d/nfs-server.log" ip netns exec "$LAB_NS" unshare -m --propagation private \
+        "$LAB_DIR/nfs-server" "$d"
+    LAB_NFS_PID=$TL_PID
 }
 
 lab_nfs_listening() { # true when NFS and MNT listen on the namespace's loopback
@@ -185,8 +145,7 @@ lab_nfs_wait() { # [SECS]: 0 when the server is up
 
 lab_nfs_stop() {
     [ -n "$LAB_NFS_PID" ] || return 0
-    lab_kill_group "$LAB_NFS_PID"
-    wait "$LAB_NFS_PID" 2>/dev/null || true
+    tl_stop "$LAB_NFS_PID"
     LAB_NFS_PID=""
 }
 
@@ -207,12 +166,11 @@ lab_qemu_start() { # IMG APPEND LOG TIMEOUT [QEMU ARGS...]; in LAB_NS if set
     shift 4
     mapfile -t cmd < <(lab_qemu_cmd "$img" "$append" "$@")
     if [ -n "$LAB_NS" ]; then
-        setsid ip netns exec "$LAB_NS" timeout -k 5 "$tmo" "${cmd[@]}" </dev/null >"$log" 2>&1 &
+        tl_start "$log" ip netns exec "$LAB_NS" timeout -k 5 "$tmo" "${cmd[@]}"
     else
-        setsid timeout -k 5 "$tmo" "${cmd[@]}" </dev/null >"$log" 2>&1 &
+        tl_start "$log" timeout -k 5 "$tmo" "${cmd[@]}"
     fi
-    LAB_QEMU_PID=$!
-    LAB_PGIDS+=("$LAB_QEMU_PID")
+    LAB_QEMU_PID=$TL_PID
 }
 
 lab_qemu_wait() {
@@ -243,7 +201,7 @@ lab_tap_nic() { # ID TAP MAC [MODEL] [VNET_HDR on|off]
 
 lab_tapnet_create() { # NTAPS
     local n=$1 i
-    [ -n "$LAB_NS" ] || lab_die "lab_tapnet_create: no namespace"
+    [ -n "$LAB_NS" ] || tl_die "lab_tapnet_create: no namespace"
     ip -n "$LAB_NS" link add "$LAB_BR" type bridge forward_delay 0 stp_state 0 || return 1
     ip -n "$LAB_NS" addr add "$LAB_BR_ADDR/24" dev "$LAB_BR" || return 1
     ip -n "$LAB_NS" link set "$LAB_BR" up || return 1
@@ -307,9 +265,7 @@ lab_vlan_start() { # VID DIR: vlan<VID> with 10.78.0.1/24, the relay logs to DIR
     ip netns exec "$LAB_NS" ip tuntap add "$t" mode tap || return 1
     ip -n "$LAB_NS" addr add "$LAB_VLAN_ADDR/24" dev "$t" || return 1
     ip -n "$LAB_NS" link set "$t" up || return 1
-    setsid ip netns exec "$LAB_NS" python3 -c "$LAB_VLAN_PY" "$LAB_BR" "$vid" "$t" \
-        >"$d/vlan-relay.log" 2>&1 </dev/null &
-    LAB_PGIDS+=("$!")
+    tl_start "$d/vlan-relay.log" ip netns exec "$LAB_NS" "$TL_PY" -c "$LAB_VLAN_PY" "$LAB_BR" "$vid" "$t"
     # attached when the tap has a carrier
     for i in $(seq 100); do
         if [ "$(ip netns exec "$LAB_NS" cat "/sys/class/net/$t/carrier" 2>/dev/null)" = 1 ]; then
@@ -324,28 +280,20 @@ lab_vlan_start() { # VID DIR: vlan<VID> with 10.78.0.1/24, the relay logs to DIR
 lab_dnsmasq_start() { # DIR [DNSMASQ ARGS...]: DHCP only (--port=0), leases/pid/log in DIR
     local d=$1 vlan=()
     shift
-    [ -n "$LAB_NS" ] || lab_die "lab_dnsmasq_start: no namespace"
+    [ -n "$LAB_NS" ] || tl_die "lab_dnsmasq_start: no namespace"
     if [ -n "$LAB_VLAN_IFACE" ]; then
         vlan=("--interface=$LAB_VLAN_IFACE" "--dhcp-range=10.78.0.100,10.78.0.199,255.255.255.0,600")
     fi
     : >"$d/dnsmasq.log"
-    setsid ip netns exec "$LAB_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
-        --user=root --group=root --bind-interfaces --interface="$LAB_BR" \
+    tl_dnsmasq_start "$LAB_NS" "$d/dnsmasq.out" --user=root --group=root --interface="$LAB_BR" \
         --dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,600 "${vlan[@]}" \
         --dhcp-leasefile="$d/dnsmasq.leases" --pid-file="$d/dnsmasq.pid" \
-        --log-dhcp --log-facility="$d/dnsmasq.log" "$@" >"$d/dnsmasq.out" 2>&1 </dev/null &
-    LAB_DNSMASQ_PID=$!
-    LAB_PGIDS+=("$LAB_DNSMASQ_PID")
+        --log-dhcp --log-facility="$d/dnsmasq.log" "$@"
+    LAB_DNSMASQ_PID=$TL_PID
 }
 
 lab_dnsmasq_wait() { # [SECS]: 0 when dnsmasq listens on port 67
-    local n=$((${1:-10} * 10)) i
-    for ((i = 0; i < n; i++)); do
-        ip netns exec "$LAB_NS" ss -Hlun 2>/dev/null | grep -qE ':67[[:space:]]' && return 0
-        kill -0 "$LAB_DNSMASQ_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    tl_udp_wait "$LAB_NS" 67 "$LAB_DNSMASQ_PID" "${1:-10}"
 }
 
 lab_dnsmasq_summary() { # DIR -> "DHCPDISCOVER 3, DHCPOFFER 3, ..." (what its log shows)
@@ -388,7 +336,7 @@ for c in sys.argv[2:]:
         print("  " + l)
 '
 lab_qemu_monitor() { # SOCK CMD...
-    python3 -c "$LAB_MONITOR_PY" "$@"
+    "$TL_PY" -c "$LAB_MONITOR_PY" "$@"
 }
 
 # ------------------------------------------------------------------ syslog listener
@@ -406,27 +354,19 @@ with open(out, "ab", buffering=0) as f:
         f.write(d.rstrip(b"\n").replace(b"\n", b" ") + b"\n")
 '
 lab_syslog_start() { # PORT FILE; needs LAB_NS
-    [ -n "$LAB_NS" ] || lab_die "lab_syslog_start: no namespace"
+    [ -n "$LAB_NS" ] || tl_die "lab_syslog_start: no namespace"
     : >"$2"
-    setsid ip netns exec "$LAB_NS" python3 -c "$LAB_SYSLOG_PY" "$1" "$2" >"$2.err" 2>&1 </dev/null &
-    LAB_SYSLOG_PID=$! LAB_SYSLOG_PORT=$1
-    LAB_PGIDS+=("$LAB_SYSLOG_PID")
+    tl_start "$2.err" ip netns exec "$LAB_NS" "$TL_PY" -c "$LAB_SYSLOG_PY" "$1" "$2"
+    LAB_SYSLOG_PID=$TL_PID LAB_SYSLOG_PORT=$1
 }
 
 lab_syslog_wait() { # [SECS]: 0 when the listener's port is bound
-    local n=$((${1:-10} * 10)) i
-    for ((i = 0; i < n; i++)); do
-        ip netns exec "$LAB_NS" ss -Hlun 2>/dev/null | grep -qE ":${LAB_SYSLOG_PORT}[[:space:]]" && return 0
-        kill -0 "$LAB_SYSLOG_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    tl_udp_wait "$LAB_NS" "$LAB_SYSLOG_PORT" "$LAB_SYSLOG_PID" "${1:-10}"
 }
 
 lab_syslog_stop() {
     [ -n "$LAB_SYSLOG_PID" ] || return 0
-    lab_kill_group "$LAB_SYSLOG_PID"
-    wait "$LAB_SYSLOG_PID" 2>/dev/null || true
+    tl_stop "$LAB_SYSLOG_PID"
     LAB_SYSLOG_PID=""
 }
 
@@ -441,6 +381,11 @@ lab_tree_listing() { # DIR
         find . -printf '%p\t%y %m %U:%G size=%s mtime=%T@ -> %l\n' | LC_ALL=C sort
         find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
     )
+}
+
+# ------------------------------------------------------------------ state keys
+lab_checker_state_keys() { # the OSR_ names in qemu/checker-init: all of them are state keys
+    grep -oE '\bOSR_[A-Z][A-Z0-9_]*' "$LAB_DIR/checker-init" | LC_ALL=C sort -u
 }
 
 # ------------------------------------------------------------------ artefacts

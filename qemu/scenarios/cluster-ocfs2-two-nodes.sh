@@ -1,28 +1,8 @@
-# shellcheck shell=bash disable=SC2034  # (variables for qemu/run-one)
+# shellcheck shell=bash disable=SC2034,SC2154  # (variables for qemu/scenario.sh, which sets SCEN_BASE)
 DESC="OCFS2 (o2cb, local disk heartbeat) root shared by two nodes at once: one image with cluster.conf (rootvolume /dev/vda, ocfs2), both nodes on one disk; the o2cb stack in configfs, disk heartbeat, each writes a file and sees the other's"
-NET=tap
-DNSMASQ=no
-NFS=no
+# shellcheck source=qemu/scenarios/base/shared-disk-two-nodes.sh
+. "$SCEN_BASE/shared-disk-two-nodes.sh" ocfs2
 CLUSTER_CONF=qemu/fixtures/cluster-ocfs2.conf
 DISK=ocfs2-o2cb.img
-MACS=(52:54:00:c1:00:01 52:54:00:c1:00:02)
-OSR_CHECKS=0
-# no root= and no ip=: both from cluster.conf.  Each node writes its file, waits for the
-# other's (written on the other node, seen through the shared disk) and reads it.  Then it
-# lingers 10 s before powering off: the other node may still need its locks to see its file
-# (a node gone without leaving the cluster stalls the other until it is evicted).
-KARGS="rw rd.retry=120 osrtest.linger=10 osrtest.expect_fstype=ocfs2 osrtest.expect_mode=rw osrtest.expect_iface=eth0 \
-osrtest.write=/var/tmp/%H.txt:from-%H \
-osrtest.expect_state=OSR_ROOT_FSTYPE=ocfs2 osrtest.expect_state=OSR_ROOT_DEVICE=/dev/vda \
-osrtest.expect_state=OSR_CLUSTER_NAME=osrlab osrtest.expect_state=OSR_NODENAME=%H \
-osrtest.expect_rd_timestamp=1 osrtest.expect_freed=1"
-NODE_KARGS=(
-    "osrtest.expect_hostname=clnode1 osrtest.expect_addr=10.77.0.11 osrtest.expect_state=OSR_NODEID=1 \
-osrtest.wait_file=/var/tmp/clnode2.txt:90 osrtest.expect_content=/var/tmp/clnode2.txt:from-clnode2"
-    "osrtest.expect_hostname=clnode2 osrtest.expect_addr=10.77.0.12 osrtest.expect_state=OSR_NODEID=2 \
-osrtest.wait_file=/var/tmp/clnode1.txt:90 osrtest.expect_content=/var/tmp/clnode1.txt:from-clnode1"
-)
-EXPECT=pass
 # both files on the shared disk, read on the host after both powered off (and fsck clean)
 EXPECT_DISK_FILES=(var/tmp/clnode1.txt:from-clnode1 var/tmp/clnode2.txt:from-clnode2)
-TIMEOUT=300

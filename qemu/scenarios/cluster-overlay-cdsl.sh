@@ -1,10 +1,9 @@
-# shellcheck shell=bash disable=SC2034  # (variables for qemu/run-one)
+# shellcheck shell=bash disable=SC2034,SC2154  # (variables for qemu/scenario.sh, which sets SCEN_BASE)
 DESC="open-sharedroot with rootovl: two nodes boot the v2-CDSL root under a tmpfs overlay; each node's CDSL tree of the overlay root is bound onto /.cdsl.local, so /etc/hostname comes from its directory on the server, and its /var writes land in memory: the export stays byte for byte the same"
-NET=tap
-DNSMASQ=no
+# shellcheck source=qemu/scenarios/base/two-node-cluster.sh
+. "$SCEN_BASE/two-node-cluster.sh"
 CLUSTER_CONF=qemu/fixtures/cluster-two.conf
 ROOT=cdsl-v2
-MACS=(52:54:00:c1:00:01 52:54:00:c1:00:02)
 # /live/image must be ro although cluster.conf's rootvolume says mountopts="rw": the overlay's
 # lower layer is always mounted read-only.
 # /.cdsl.local is a bind of the overlay root's .cluster/cdsl/<nodeid> (fstype overlay, not nfs4)

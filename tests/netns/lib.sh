@@ -1,12 +1,11 @@
 # shellcheck shell=bash
 # osr-rs netns tests: shared functions.  Source it: . "$(dirname "$0")/lib.sh"
 #
+# Besides tests/lib/common.sh (shared with qemu/: tl_log, tl_die, tl_now_ms, tl_start LOG CMD...
+# (its own process group, TL_PID), tl_stop PGID, tl_udp_listening NS PORT, OSR_INIT_BIN, ...):
 #   nt_init NAME            root or skip (77), tools, temp dir NT_TMP, cleanup trap
 #   nt_ns_add NS...         network namespaces (deleted at exit); names must contain $$
 #   nt_veth SNS SIF CNS CIF MAC   a veth pair: SIF in SNS (up), CIF (MAC, down) in CNS
-#   nt_start LOG CMD...     CMD in the background under setsid (its own process group, killed
-#                           at exit by that group only); NT_PID = its pid = its pgid
-#   nt_stop PGID            stop one of them (TERM, then KILL after 3 s)
 #   nt_dnsmasq NS IF LOG ARGS...   dnsmasq on IF only (foreground, no conf file, no DNS,
 #                           pid and lease files in NT_TMP), waits until it listens on 67
 #   nt_fake NS IF ADDR MODE LOG [ARGS...]  fake-dhcp-server.py, waits until it listens
@@ -21,136 +20,78 @@
 
 export LC_ALL=C
 NT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-NT_REPO=$(cd "$NT_DIR/../.." && pwd)
-NT_BIN=${OSR_INIT_BINARY:-$NT_REPO/target/x86_64-unknown-linux-musl/release/osr-init}
-# Debian's python3 (stdlib only), not whatever python3 comes first in PATH
-NT_PY=/usr/bin/python3
-[ -x "$NT_PY" ] || NT_PY=python3
-NT_NAME=${0##*/}
+# shellcheck source=tests/lib/common.sh
+. "$NT_DIR/../lib/common.sh"
+TL_NAME=${0##*/}
+TL_LOG_TIME=%T.%3N
 NT_TMP=""
-NT_PGIDS=()
-NT_NSS=()
 NT_CHECKS=0
 NT_FAILED=0
-NT_PID=""
 NT_RC=""
 NT_MS=""
 
-nt_log() { echo "[$(date +%T.%3N)] $NT_NAME: $*" >&2; }
-nt_die() {
-    echo "$NT_NAME: ERROR: $*" >&2
-    exit 1
-}
-
-nt_now_ms() { # wall clock in ms (bash's EPOCHREALTIME: no fork)
-    local t=${EPOCHREALTIME/[.,]/}
-    echo $((t / 1000))
-}
-
 # ------------------------------------------------------------------ cleanup
-nt_stop() { # PGID: TERM, then KILL if its group is still there after 3 s
-    local g=$1 i
-    [ -n "$g" ] || return 0
-    kill -TERM -- "-$g" 2>/dev/null || return 0
-    for ((i = 0; i < 30; i++)); do
-        kill -0 -- "-$g" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL -- "-$g" 2>/dev/null || true
-    wait "$g" 2>/dev/null || true
-}
-
-nt_cleanup() {
-    local g i batch=""
-    for g in "${NT_PGIDS[@]}"; do
-        nt_stop "$g"
-    done
-    NT_PGIDS=()
-    if [ ${#NT_NSS[@]} -gt 0 ]; then
-        for ((i = ${#NT_NSS[@]} - 1; i >= 0; i--)); do
-            batch+="netns delete ${NT_NSS[i]}"$'\n'
-        done
-        ip -force -batch - <<<"$batch" >/dev/null 2>&1 || true
-        NT_NSS=()
-    fi
+nt_cleanup() { # what tl_cleanup does, then NT_TMP removed (kept with NT_KEEP=1)
+    tl_cleanup
     if [ -n "$NT_TMP" ] && [ -z "${NT_KEEP:-}" ]; then
         rm -rf "$NT_TMP"
     elif [ -n "$NT_TMP" ]; then
-        echo "$NT_NAME: kept $NT_TMP (NT_KEEP)" >&2
+        echo "$TL_NAME: kept $NT_TMP (NT_KEEP)" >&2
     fi
     NT_TMP=""
 }
 
 nt_init() { # NAME
-    NT_NAME=$1
+    TL_NAME=$1
     if [ "$(id -u)" != 0 ]; then
-        echo "$NT_NAME: SKIP: needs root (network namespaces)" >&2
+        echo "$TL_NAME: SKIP: needs root (network namespaces)" >&2
         exit 77
     fi
     local c
-    for c in ip dnsmasq setsid timeout ss busybox "$NT_PY"; do
-        command -v "$c" >/dev/null 2>&1 || nt_die "missing $c (run qemu/setup-host)"
+    for c in ip dnsmasq setsid timeout ss busybox "$TL_PY"; do
+        command -v "$c" >/dev/null 2>&1 || tl_die "missing $c (run qemu/setup-host)"
     done
-    [ -x "$NT_BIN" ] || nt_die "no osr-init binary at $NT_BIN (make build, or set OSR_INIT_BINARY)"
-    NT_TMP=$(mktemp -d "/tmp/osr-netns-$NT_NAME.XXXXXX") || nt_die "mktemp failed"
+    [ -x "$OSR_INIT_BIN" ] || tl_die "no osr-init binary at $OSR_INIT_BIN (make build, or set OSR_INIT_BINARY)"
+    NT_TMP=$(mktemp -d "/tmp/osr-netns-$TL_NAME.XXXXXX") || tl_die "mktemp failed"
     chmod 0755 "$NT_TMP" # dnsmasq drops to nobody
-    trap 'nt_cleanup' EXIT
-    trap 'nt_cleanup; exit 130' INT
-    trap 'nt_cleanup; exit 143' TERM
+    tl_trap_cleanup nt_cleanup
 }
 
 # ------------------------------------------------------------------ namespaces and links
-nt_ns_add() { # NS...: created with lo up, deleted at exit
+nt_ns_add() { # NS...: created with lo up, deleted at exit; each name holds our PID
     local ns
     for ns in "$@"; do
-        case "$ns" in *"$$"*) ;; *) nt_die "namespace name '$ns' must contain the PID ($$)" ;; esac
-        ip netns add "$ns" || nt_die "ip netns add $ns failed"
-        NT_NSS+=("$ns")
-        ip -n "$ns" link set lo up || nt_die "lo up in $ns failed"
+        case "$ns" in *"$$"*) ;; *) tl_die "namespace name '$ns' must contain the PID ($$)" ;; esac
     done
+    tl_netns_add "$@"
 }
 
 nt_veth() { # SNS SIF CNS CIF MAC: SIF stays in SNS (set up), CIF with MAC goes to CNS (down)
     ip -n "$1" link add "$2" type veth peer name "$4" address "$5" netns "$3" ||
-        nt_die "veth $1/$2 <-> $3/$4 failed"
-    ip -n "$1" link set "$2" up || nt_die "link set $2 up in $1 failed"
+        tl_die "veth $1/$2 <-> $3/$4 failed"
+    ip -n "$1" link set "$2" up || tl_die "link set $2 up in $1 failed"
 }
 
 # ------------------------------------------------------------------ processes
-nt_start() { # LOG CMD...: setsid, own process group, stopped at exit
-    local log=$1
-    shift
-    setsid "$@" </dev/null >"$log" 2>&1 &
-    NT_PID=$!
-    NT_PGIDS+=("$NT_PID")
-}
-
-nt_udp67_listening() { # NS: something listens on UDP port 67 there
-    ip netns exec "$1" ss -Hlun 'sport = :67' 2>/dev/null | grep -q .
-}
-
 nt_wait_udp67() { # NS PID WHAT LOG: until port 67 listens (10 s), else die with LOG
-    local i
-    for ((i = 0; i < 100; i++)); do
-        nt_udp67_listening "$1" && return 0
-        kill -0 "$2" 2>/dev/null || { nt_show "$4"; nt_die "$3 exited at start"; }
-        sleep 0.1
-    done
+    local rc=0
+    tl_udp_wait "$1" 67 "$2" 10 || rc=$?
+    [ "$rc" = 0 ] && return 0
     nt_show "$4"
-    nt_die "$3 does not listen on UDP 67 after 10 s"
+    [ "$rc" = 1 ] && tl_die "$3 exited at start"
+    tl_die "$3 does not listen on UDP 67 after 10 s"
 }
 
 NT_DNSMASQ_PID=""
 nt_dnsmasq() { # NS IF LOG ARGS...: DHCP only, on IF only; NT_DNSMASQ_PID
     local ns=$1 ifc=$2 log=$3
     shift 3
-    nt_start "$log" ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-        --pid-file="$NT_TMP/dnsmasq.pid" --dhcp-leasefile="$NT_TMP/dnsmasq.leases" \
-        --port=0 --interface="$ifc" --bind-interfaces --except-interface=lo \
+    tl_dnsmasq_start "$ns" "$log" --pid-file="$NT_TMP/dnsmasq.pid" \
+        --dhcp-leasefile="$NT_TMP/dnsmasq.leases" --interface="$ifc" --except-interface=lo \
         --log-facility=- "$@"
     # shellcheck disable=SC2034  # (for the tests)
-    NT_DNSMASQ_PID=$NT_PID
-    nt_wait_udp67 "$ns" "$NT_PID" dnsmasq "$log"
+    NT_DNSMASQ_PID=$TL_PID
+    nt_wait_udp67 "$ns" "$TL_PID" dnsmasq "$log"
 }
 
 NT_FAKE_PID=""
@@ -158,27 +99,27 @@ nt_fake() { # NS IF ADDR MODE LOG [ARGS...]: fake-dhcp-server.py (its events in 
     local ns=$1 ifc=$2 addr=$3 mode=$4 log=$5
     shift 5
     : >"$log"
-    nt_start "$log.stderr" ip netns exec "$ns" "$NT_PY" "$NT_DIR/fake-dhcp-server.py" \
+    tl_start "$log.stderr" ip netns exec "$ns" "$TL_PY" "$NT_DIR/fake-dhcp-server.py" \
         --iface "$ifc" --addr "$addr" --mode "$mode" --log "$log" "$@"
     # shellcheck disable=SC2034  # (for the tests)
-    NT_FAKE_PID=$NT_PID
-    nt_wait_udp67 "$ns" "$NT_PID" "fake-dhcp-server.py" "$log.stderr"
+    NT_FAKE_PID=$TL_PID
+    nt_wait_udp67 "$ns" "$TL_PID" "fake-dhcp-server.py" "$log.stderr"
 }
 
 nt_dhcp() { # NS OUT ERR ARGS...: run osr-init dhcp ARGS in NS; NT_RC, NT_MS
     local ns=$1 out=$2 err=$3 t0 pid
     shift 3
-    nt_log "osr-init dhcp $* (in $ns)"
-    t0=$(nt_now_ms)
+    tl_log "osr-init dhcp $* (in $ns)"
+    t0=$(tl_now_ms)
     # a hard limit well above any --timeout a test gives, so that a hang is a failure
-    setsid ip netns exec "$ns" timeout -k 5 "${NT_HARD_LIMIT:-120}" "$NT_BIN" dhcp "$@" \
+    setsid ip netns exec "$ns" timeout -k 5 "${NT_HARD_LIMIT:-120}" "$OSR_INIT_BIN" dhcp "$@" \
         </dev/null >"$out" 2>"$err" &
     pid=$!
-    NT_PGIDS+=("$pid")
+    TL_PGIDS+=("$pid")
     NT_RC=0
     wait "$pid" || NT_RC=$?
-    NT_MS=$(($(nt_now_ms) - t0))
-    nt_log "exit status $NT_RC after $NT_MS ms"
+    NT_MS=$(($(tl_now_ms) - t0))
+    tl_log "exit status $NT_RC after $NT_MS ms"
 }
 
 # ------------------------------------------------------------------ assertions
@@ -323,9 +264,9 @@ nt_show() { # FILE...: last lines, for a failure's log
 
 nt_done() { # the verdict of this test script
     if [ "$NT_FAILED" -eq 0 ] && [ "$NT_CHECKS" -gt 0 ]; then
-        echo "$NT_NAME: $NT_CHECKS checks, all passed"
+        echo "$TL_NAME: $NT_CHECKS checks, all passed"
         exit 0
     fi
-    echo "$NT_NAME: $NT_CHECKS checks, $NT_FAILED failed"
+    echo "$TL_NAME: $NT_CHECKS checks, $NT_FAILED failed"
     exit 1
 }
