@@ -22,7 +22,7 @@ SCEN_NAME=""
 # The schema: NAME=DEFAULT (an array: NAME=()) and what it means; indented lines continue it.
 SCEN_SCHEMA=$(cat <<'EOF'
 DESC=                   one line: what the scenario shows
-KARGS=                  kernel arguments (qemu/lib.sh prepends "console=ttyS0 panic=-1"; run-one
+KARGS=                  kernel arguments (qemu/lib.sh prepends "console=ttyS0 panic=-1 no_timer_check"; run-one
                         appends osrtest.name=NAME, and osrtest.osr=1 for EXPECT=pass: the state file,
                         RD_TIMESTAMP and initramfs-freed checks of qemu/checker-init)
 NICS=52:54:00:12:34:56  space separated NICs, each MAC[,qemu-device-model] (default one virtio NIC
