@@ -1,10 +1,11 @@
 //! The state file: what the boot configured, handed to the real root as shell-style
 //! `OSR_<KEY>='value'` lines in `/run/initramfs/osr-rs.state`.
 //!
-//! The keys below are the one list of them: the executor writes only these, and the
-//! lab's checker (`qemu/`) reads this list from this file to check what scenarios
-//! expect. Each entry is one line, `key NAME,` (written as `OSR_NAME`) or
-//! `prefix NAME_,` (a family `OSR_NAME_<suffix>`).
+//! The keys below are the one list of them: the executor writes only these (through
+//! [`Key`]), and the lab reads this file (`tl_state_keys` in `tests/lib/common.sh`):
+//! `qemu/run-scenarios` and `qemu/run-one` refuse a scenario, or `qemu/checker-init`,
+//! expecting a key that is not listed. Each entry is one line, `key NAME,` (written as
+//! `OSR_NAME`) or `prefix NAME_,` (a family `OSR_NAME_<suffix>`).
 
 use std::fmt::Write as _;
 
