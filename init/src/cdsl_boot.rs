@@ -23,12 +23,12 @@ pub fn mount(
     record: &mut Record,
 ) -> Result<()> {
     let at = |rel: &str| format!("{NEW_ROOT}/{}", rel.trim_start_matches('/'));
-    let v2 = sys.read_file(&at(V2_INVENTORY));
-    let v1 = sys.read_file(&at(V1_INVENTORY));
+    let v2 = sys.read_file(NEW_ROOT, V2_INVENTORY);
+    let v1 = sys.read_file(NEW_ROOT, V1_INVENTORY);
     let present: Vec<&str> = PROBED
         .iter()
         .copied()
-        .filter(|d| sys.is_dir(&at(d)))
+        .filter(|d| sys.is_dir(NEW_ROOT, d))
         .collect();
     let overrides = cdsl::Overrides {
         tree: params.tree.clone(),
@@ -54,14 +54,20 @@ pub fn mount(
         cdsl::LayoutVersion::NoInventory => "dirs",
     };
     let (tree, shared, link) = (layout.tree, layout.shared, layout.link);
-    let mut source = at(&format!("{tree}/{nodeid}"));
-    if !sys.is_dir(&source) {
-        let default = at(&format!("{tree}/{}", layout.default_dir));
-        if params.fallback_default && sys.is_dir(&default) {
+    let own = format!("{tree}/{nodeid}");
+    let mut source = at(&own);
+    // The default tree is the template addnode copies to every new node: a node that
+    // falls back to it gets it read-only.
+    let mut read_only = false;
+    if !sys.is_dir(NEW_ROOT, &own) {
+        let default_rel = format!("{tree}/{}", layout.default_dir);
+        let default = at(&default_rel);
+        if params.fallback_default && sys.is_dir(NEW_ROOT, &default_rel) {
             log::warn!(
-                "cdsl: no {source} for node {nodeid}; using {default} (rd.cdsl.fallback=default)"
+                "cdsl: no {source} for node {nodeid}; using {default} read-only (rd.cdsl.fallback=default)"
             );
             source = default;
+            read_only = true;
         } else {
             bail!(
                 "cdsl: node {nodeid} has no directory {tree}/{nodeid} in the root: on the server run `osr-cdsl --root <export> addnode {nodeid}` (or boot with rd.cdsl.fallback=default to use {tree}/default)"
@@ -74,8 +80,9 @@ pub fn mount(
         target: target.clone(),
         fstype: None,
         bind: true,
-        read_only: false,
+        read_only,
         data: String::new(),
+        root: Some(NEW_ROOT.to_string()),
     })?;
     log::info!("cdsl ({version}): {source} bound on {target}");
     record.set(Key::CDSL_LAYOUT, version);

@@ -83,6 +83,10 @@ pub struct Mount {
     pub bind: bool,
     pub read_only: bool,
     pub data: String,
+    /// The new root `target` lies in (and a bind's `source`, when it starts with it):
+    /// the part below it is resolved as the root's own processes see it, so that a
+    /// symlink in the root never leads a mount out of it. `None`: an initramfs path.
+    pub root: Option<String>,
 }
 
 /// The tmpfs for the upper layer.
@@ -98,6 +102,7 @@ pub fn tmpfs_mount(spec: &OverlaySpec) -> Mount {
         bind: false,
         read_only: false,
         data,
+        root: None,
     }
 }
 
@@ -117,6 +122,7 @@ pub fn overlay_mount(new_root: &str) -> Mount {
         data: format!(
             "lowerdir={LOWER},upperdir={COW}/upper,workdir={COW}/work,{NFS_LOWER_OPTIONS}"
         ),
+        root: None,
     }
 }
 
@@ -131,6 +137,7 @@ pub fn legacy_binds(new_root: &str) -> Vec<Mount> {
             bind: true,
             read_only: false,
             data: String::new(),
+            root: Some(new_root.to_string()),
         })
         .collect()
 }

@@ -612,7 +612,7 @@ fn cluster_node_by_param_uses_dhcp_and_fails_without_its_cdsl_dir() {
         "{err}"
     );
     assert!(sys.actions().contains(&Call::Dhcp(vec!["eth0".into()])));
-    // With the fallback, default is bound.
+    // With the fallback, default is bound, read-only: it is the template of new nodes.
     let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:99:99:99")]);
     sys.lease = Some(lease());
     sys.dirs = vec![
@@ -625,7 +625,7 @@ fn cluster_node_by_param_uses_dhcp_and_fails_without_its_cdsl_dir() {
         "fake switch_root does not exec"
     );
     assert!(sys.actions().contains(&Call::LocalMount(
-        "bind".into(),
+        "bind-ro".into(),
         "/sysroot/cluster/cdsl/default".into(),
         "/sysroot/cdsl.local".into()
     )));

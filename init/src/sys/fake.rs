@@ -213,8 +213,9 @@ impl Sys for FakeSys {
         Ok(())
     }
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()> {
+        let bind = if m.read_only { "bind-ro" } else { "bind" };
         self.calls.push(Call::LocalMount(
-            m.fstype.clone().unwrap_or_else(|| "bind".into()),
+            m.fstype.clone().unwrap_or_else(|| bind.into()),
             m.source.clone(),
             m.target.clone(),
         ));
@@ -229,15 +230,17 @@ impl Sys for FakeSys {
         self.calls.push(Call::RemoteLog(targets.to_vec()));
     }
     fn stop_remote_log(&mut self) {}
-    fn read_file(&mut self, path: &str) -> Option<String> {
+    fn read_file(&mut self, root: &str, rel: &str) -> Option<String> {
+        let path = format!("{root}/{}", rel.trim_start_matches('/'));
         self.files
             .iter()
             .rev()
             .find(|f| f.0 == path)
             .map(|f| f.1.clone())
     }
-    fn is_dir(&mut self, path: &str) -> bool {
-        self.dirs.iter().any(|p| p == path)
+    fn is_dir(&mut self, root: &str, rel: &str) -> bool {
+        let path = format!("{root}/{}", rel.trim_start_matches('/'));
+        self.dirs.contains(&path)
     }
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()> {
         self.calls.push(Call::MakeDir(path.into()));

@@ -14,6 +14,7 @@ use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
+use super::beneath;
 use super::netlink::Netlink;
 use super::Sys;
 
@@ -198,7 +199,35 @@ impl Sys for Linux {
     }
 
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> Result<()> {
-        std::fs::create_dir_all(&m.target).with_context(|| format!("creating {}", m.target))?;
+        // Inside the new root, the target (and a bind's source there) are reached
+        // through handles resolved in it; the handles live until the mount is made.
+        let (target_fd, source_fd) = match &m.root {
+            Some(root) => {
+                let inside = |p: &str| p.strip_prefix(root.as_str()).map(str::to_string);
+                let rel = inside(&m.target).unwrap_or_else(|| m.target.clone());
+                let t = beneath::make_dirs(Path::new(root), &rel)
+                    .with_context(|| format!("creating {} inside {root}", m.target))?;
+                let s = match inside(&m.source).filter(|_| m.bind) {
+                    Some(rel) => Some(
+                        beneath::open(Path::new(root), &rel, libc::O_PATH)
+                            .with_context(|| format!("opening {} inside {root}", m.source))?,
+                    ),
+                    None => None,
+                };
+                (Some(t), s)
+            }
+            None => {
+                std::fs::create_dir_all(&m.target)
+                    .with_context(|| format!("creating {}", m.target))?;
+                (None, None)
+            }
+        };
+        let target = target_fd
+            .as_ref()
+            .map_or_else(|| m.target.clone(), beneath::fd_path);
+        let source = source_fd
+            .as_ref()
+            .map_or_else(|| m.source.clone(), beneath::fd_path);
         let mut flags = MsFlags::empty();
         if m.bind {
             // Recursive, as the legacy `mount --rbind`: mounts below come along.
@@ -208,14 +237,7 @@ impl Sys for Linux {
             flags |= MsFlags::MS_RDONLY;
         }
         let data = (!m.data.is_empty()).then_some(m.data.as_str());
-        mount(
-            Some(m.source.as_str()),
-            m.target.as_str(),
-            m.fstype.as_deref(),
-            flags,
-            data,
-        )
-        .with_context(|| {
+        let what = || {
             format!(
                 "mount {} on {} ({}{})",
                 m.source,
@@ -227,7 +249,28 @@ impl Sys for Linux {
                     format!(", {}", m.data)
                 }
             )
-        })
+        };
+        mount(
+            Some(source.as_str()),
+            target.as_str(),
+            m.fstype.as_deref(),
+            flags,
+            data,
+        )
+        .with_context(what)?;
+        // A bind takes its flags from the source: read-only needs a remount of it.
+        if m.bind && m.read_only {
+            let ro = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY;
+            mount(
+                None::<&str>,
+                target.as_str(),
+                None::<&str>,
+                ro,
+                None::<&str>,
+            )
+            .with_context(|| format!("{}: making it read-only", what()))?;
+        }
+        Ok(())
     }
 
     fn start_remote_log(
@@ -243,12 +286,19 @@ impl Sys for Linux {
         crate::sys::remotelog::stop();
     }
 
-    fn read_file(&mut self, path: &str) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+    fn read_file(&mut self, root: &str, rel: &str) -> Option<String> {
+        match beneath::read_file(Path::new(root), rel) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                log::warn!("{root}/{rel}: not read: {e}");
+                None
+            }
+        }
     }
 
-    fn is_dir(&mut self, path: &str) -> bool {
-        Path::new(path).is_dir()
+    fn is_dir(&mut self, root: &str, rel: &str) -> bool {
+        beneath::is_dir(Path::new(root), rel)
     }
 
     fn make_dir(&mut self, path: &str) -> Result<()> {

@@ -23,6 +23,7 @@ use osr_core::ip::Mac;
 use osr_core::nfs::NfsMount;
 use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
+pub mod beneath;
 pub mod blockdev;
 pub mod boot;
 pub mod clusterstack;
@@ -91,8 +92,9 @@ pub trait Sys {
     /// A local mount (tmpfs, overlay, bind); the target directory is created.
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> anyhow::Result<()>;
     fn make_dir(&mut self, path: &str) -> anyhow::Result<()>;
-    /// A small text file's contents, `None` if it cannot be read.
-    fn read_file(&mut self, path: &str) -> Option<String>;
+    /// A small regular file's text, `rel` resolved inside `root` (see [`beneath`]);
+    /// `None` if it cannot be read, is not a regular file or is too large.
+    fn read_file(&mut self, root: &str, rel: &str) -> Option<String>;
     /// Forwards the log to syslog servers from now on (with what was logged before).
     fn start_remote_log(
         &mut self,
@@ -101,7 +103,8 @@ pub trait Sys {
         hostname: Option<String>,
     );
     fn stop_remote_log(&mut self);
-    fn is_dir(&mut self, path: &str) -> bool;
+    /// Whether `rel` inside `root` is a directory (symlinks resolved inside `root`).
+    fn is_dir(&mut self, root: &str, rel: &str) -> bool;
     /// Applies the `rootovlcfg` trees (names expanded) inside `root`.
     fn apply_rootovl(
         &mut self,

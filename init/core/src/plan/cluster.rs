@@ -127,6 +127,7 @@ impl Node {
                     } else {
                         fs.mountopts.clone().unwrap_or_default()
                     },
+                    root: Some(NEW_ROOT.to_string()),
                 };
                 FsMount {
                     mount,
