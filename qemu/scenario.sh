@@ -93,7 +93,7 @@ EXPECT_DISK_FILES=()    bash array of PATH:TEXT (relative to the root): after ev
                         and its statfs file is stale until a node unmounts).  Needs DISK
 NFS=yes                 yes | no: no NFS server for this scenario (a block root needs none); not with
                         SERVER_DELAY
-ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool: the tree exported as /export/rootfs (and
+ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool | cdsl-escape: the tree exported as /export/rootfs (and
                         /srv/root).  cdsl-v2: the v2 CDSL layout for the nodes of
                         fixtures/cluster-two.conf (.cluster/cdsl/{1,2,default}, .cluster/shared,
                         .cdsl.local, .cdsl_inventory.xml; /etc/hostname and /var hostdependent, /var/lib
@@ -103,7 +103,8 @@ ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool: the tree exported 
                         its name, var/log/cdsl-node = its id; the shared tree's var/lib/cdsl-shared =
                         "shared" (see qemu/mkroot --cdsl).  cdsl-tool: the cdsl-v2 shape for
                         fixtures/cluster-two.conf, made by the osr-cdsl tool (mkroot --cdsl osr-cdsl;
-                        run-scenarios then builds osr-cdsl first)
+                        run-scenarios then builds osr-cdsl first); cdsl-escape: cdsl-v2 with its
+                        .cdsl.local an absolute symlink to /run (a hostile root, lab_escape_root)
 IMAGE=normal            normal | compressed | add | lean | selftest | cluster | a path: the image from
                         qemu/build-image (plain -m osr-rs, --compress-modules, -a osr-rs on top of
                         dracut's defaults, or osr_nic_drivers=virtio_net osr_filesystems=none), or
@@ -213,7 +214,7 @@ scen_validate() { # the loaded scenario's variables, each against its form
     scen_word OSR_CHECKS '0|1' "0 or 1"
     scen_word OWN_ROOT '0|1' "0 or 1"
     scen_word EXPORT_UNCHANGED '0|1' "0 or 1"
-    scen_word ROOT 'root|cdsl-v2|cdsl-v1|cdsl-tool' "root, cdsl-v2, cdsl-v1 or cdsl-tool"
+    scen_word ROOT 'root|cdsl-v2|cdsl-v1|cdsl-tool|cdsl-escape' "root, cdsl-v2, cdsl-v1, cdsl-tool or cdsl-escape"
     scen_word IMAGE 'normal|compressed|add|lean|selftest|cluster|.*/.*' \
         "normal, compressed, add, lean, selftest, cluster or a path"
     scen_word NICS "[1-9][0-9]*|$macre(,[a-z0-9-]+)?( +$macre(,[a-z0-9-]+)?)*" \
