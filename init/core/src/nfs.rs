@@ -253,6 +253,26 @@ mod tests {
     }
 
     #[test]
+    fn percent_s_takes_only_a_host_name() {
+        for name in ["..", ".", "a/b", "../etc", "a b", "a..b", "-x", ""] {
+            let node = NodeFacts {
+                node_name: Some(name),
+                ..facts(&[], false)
+            };
+            match nfs_mount(&spec("nfs:10.0.2.2:/exports/%s"), &node) {
+                Err(e) => assert!(e.contains("host name"), "{name:?}: {e}"),
+                Ok(m) => panic!("{name:?} gave the path {:?}", m.path),
+            }
+        }
+        let node = NodeFacts {
+            node_name: Some("node1.lab.example"),
+            ..facts(&[], false)
+        };
+        let m = nfs_mount(&spec("nfs:10.0.2.2:/exports/%s"), &node).unwrap();
+        assert_eq!(m.path, "/exports/node1.lab.example");
+    }
+
+    #[test]
     fn ipv6_source_and_version_conflicts() {
         let node = NodeFacts {
             server: "fd00::2".parse().unwrap(),
