@@ -2,7 +2,7 @@
 """A small DHCPv4 server for the netns tests (python3 stdlib only).
 
 usage: fake-dhcp-server.py --iface IF --addr A.B.C.D --mode MODE --log FILE [--ready FILE]
-                           [--variants NAME,...]
+                           [--variants NAME,...] [--flood-secs S]
 
 Listens on UDP 0.0.0.0:67 bound to IF (SO_BINDTODEVICE), logs every request it receives and
 answers by broadcast to 255.255.255.255:68 according to MODE:
@@ -12,6 +12,14 @@ answers by broadcast to 255.255.255.255:68 according to MODE:
   rogue      answers every DISCOVER and REQUEST at once with broken replies, each of which a
              client must ignore (see ROGUE_VARIANTS, or only those --variants names); never
              sends a valid reply
+  spoof      never OFFERs; answers at once every REQUEST that names another server with
+             well-formed replies the client must ignore (SPOOF_VARIANTS, or --variants): an
+             ACK or NAK without a server identifier, or with its own (an ACK carrying its own
+             router, root path and hostname '..')
+  flood      on the first DISCOVER, sends OFFERs with the client's xid and chaddr but no
+             server identifier (so the client decodes each one, then ignores it), ~1400 bytes
+             of options, as fast as it can from 2 processes for --flood-secs (default 10);
+             then "FLOOD END sent=N secs=S" per process
 
 --addr is this server's address (its server identifier, option 54).
 
@@ -24,6 +32,7 @@ A client that accepted a rogue reply gives itself away: its REQUEST names the ro
 (sid=<rogue addr>) and asks for the variant's address (req=10.66.0.2xx, see ROGUE_VARIANTS).
 """
 import argparse
+import os
 import random
 import socket
 import struct
@@ -49,6 +58,9 @@ ROGUE_VARIANTS = [
     ("garbage-1500", "10.66.0.206"),    # valid type/server-id, then 1500 bytes of garbage options
     ("no-cookie", "10.66.0.207"),       # no magic cookie (options as if it were there)
 ]
+
+# spoof variants (answers to a REQUEST for another server)
+SPOOF_VARIANTS = ["ack-no-sid", "ack-own-sid", "nak-no-sid", "nak-own-sid"]
 
 
 def ip2b(a):
@@ -134,6 +146,7 @@ class Server:
         self.addr = a.addr
         self.log = open(a.log, "a", buffering=1)
         self.naks = 0
+        self.flooding = False
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
@@ -224,6 +237,56 @@ class Server:
             self.send(req, "NAK", "nak-wrong-chaddr", "0.0.0.0",
                       bootreply(req, "0.0.0.0", nak, chaddr=bytes(ch)))
 
+    # ---------------------------------------------------------------- spoof
+    def spoof(self, req):
+        if req.type != REQUEST or req.sid() in (None, self.addr):
+            return
+        want = req.req_addr() or "0.0.0.0"
+        for name in SPOOF_VARIANTS:
+            if self.a.variants and name not in self.a.variants:
+                continue
+            sid = opt(54, ip2b(self.addr)) if name.endswith("own-sid") else b""
+            if name.startswith("ack"):
+                opts = (opt(53, bytes([ACK])) + sid + opt(51, struct.pack("!I", 600))
+                        + opt(1, ip2b("255.255.255.0")) + opt(3, ip2b(self.addr))
+                        + opt(12, b"..") + opt(17, ("%s:/evil/%%s" % self.addr).encode()) + b"\xff")
+                self.send(req, "ACK", name, want, bootreply(req, want, opts))
+            else:
+                opts = opt(53, bytes([NAK])) + sid + opt(56, b"spoofed NAK") + b"\xff"
+                self.send(req, "NAK", name, "0.0.0.0", bootreply(req, "0.0.0.0", opts))
+
+    # ---------------------------------------------------------------- flood
+    def flood(self, req):
+        if req.type != DISCOVER or self.flooding:
+            return
+        self.flooding = True
+        # many small unknown options: cheap to send, each one decoded by the client
+        opts = opt(53, bytes([OFFER])) + opt(51, struct.pack("!I", 600))
+        code = 128
+        while len(opts) < 1400:
+            opts += opt(code, bytes([code]) * 5)
+            code = code + 1 if code < 254 else 128
+        pkt = bootreply(req, "10.66.0.250", opts + b"\xff")
+        self.say("FLOOD START xid=0x%08x len=%d secs=%s" % (req.xid, len(pkt), self.a.flood_secs))
+        children = []
+        for _ in range(self.a.flood_procs):
+            pid = os.fork()
+            if pid == 0:
+                t0 = time.monotonic()
+                n = 0
+                while time.monotonic() - t0 < self.a.flood_secs:
+                    for _ in range(100):
+                        try:
+                            self.s.sendto(pkt, ("255.255.255.255", 68))
+                            n += 1
+                        except OSError:
+                            pass  # ENOBUFS: the queue is full, which is the point
+                self.say("FLOOD END sent=%d secs=%.1f" % (n, time.monotonic() - t0))
+                os._exit(0)
+            children.append(pid)
+        for pid in children:
+            os.waitpid(pid, 0)
+
     def run(self):
         while True:
             pkt, src = self.s.recvfrom(65535)
@@ -241,18 +304,24 @@ class Server:
                 self.nak_first(req)
             elif self.a.mode == "rogue":
                 self.rogue(req)
+            elif self.a.mode == "spoof":
+                self.spoof(req)
+            elif self.a.mode == "flood":
+                self.flood(req)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--iface", required=True)
     p.add_argument("--addr", required=True)
-    p.add_argument("--mode", required=True, choices=["silent", "nak-first", "rogue"])
+    p.add_argument("--mode", required=True, choices=["silent", "nak-first", "rogue", "spoof", "flood"])
     p.add_argument("--log", required=True)
     p.add_argument("--ready")
-    p.add_argument("--variants", help="rogue: only these variants (comma separated)")
+    p.add_argument("--variants", help="rogue, spoof: only these variants (comma separated)")
+    p.add_argument("--flood-secs", type=float, default=10.0, help="flood: how long")
+    p.add_argument("--flood-procs", type=int, default=2, help="flood: sending processes")
     a = p.parse_args()
-    names = [n for n, _ in ROGUE_VARIANTS]
+    names = [n for n, _ in ROGUE_VARIANTS] + SPOOF_VARIANTS
     a.variants = a.variants.split(",") if a.variants else []
     for v in a.variants:
         if v not in names:

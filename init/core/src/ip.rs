@@ -313,18 +313,11 @@ pub fn check_iface(s: &str) -> Result<String, Expected> {
 }
 
 fn check_hostname(s: &str) -> Result<String, Expected> {
-    let ok = s.len() <= 64
-        && s.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
+    match crate::names::host_name(s) {
+        Ok(()) => Ok(s.to_string()),
+        Err(_) => Err(format!(
             "a hostname of letters, digits, '-' and '.', got '{s}'"
-        ))
+        )),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod gfs2;
 pub mod handover;
 pub mod ip;
 pub mod kmod;
+pub mod names;
 pub mod netdev;
 pub mod nfs;
 pub mod ocfs2;

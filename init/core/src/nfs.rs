@@ -83,7 +83,7 @@ pub fn nfs_mount(spec: &NfsSpec, node: &NodeFacts<'_>) -> Result<NfsMount, Expec
         }
     }
     push_default(&mut options, "addr", Some(node.server.to_string()));
-    let path = expand_path(&spec.path, node);
+    let path = expand_path(&spec.path, node)?;
     let source = match node.server {
         IpAddr::V4(a) => format!("{a}:{path}"),
         IpAddr::V6(a) => format!("[{a}]:{path}"),
@@ -126,17 +126,27 @@ fn push_default(options: &mut Vec<String>, key: &str, value: Option<String>) {
     }
 }
 
-/// dracut's per-host roots: `%s` becomes the hostname, or the client address.
-fn expand_path(path: &str, node: &NodeFacts<'_>) -> String {
+/// dracut's per-host roots: `%s` becomes the hostname, or the client address. The
+/// name must be a host name, so `%s` never turns into "..", "" or something with a '/'.
+fn expand_path(path: &str, node: &NodeFacts<'_>) -> Result<String, Expected> {
     if !path.contains("%s") {
-        return path.to_string();
+        return Ok(path.to_string());
     }
-    let name = node
-        .node_name
-        .map(str::to_string)
-        .or_else(|| node.client.map(|c| c.to_string()))
-        .unwrap_or_default();
-    path.replace("%s", &name)
+    let name = match (node.node_name, node.client) {
+        (Some(n), _) => {
+            crate::names::host_name(n).map_err(|why| {
+                format!("{why} for %s in the root path {path}, got the hostname {n:?}")
+            })?;
+            n.to_string()
+        }
+        (None, Some(c)) => c.to_string(),
+        (None, None) => {
+            return Err(format!(
+                "a hostname or an address for %s in the root path {path}, got neither"
+            ))
+        }
+    };
+    Ok(path.replace("%s", &name))
 }
 
 #[cfg(test)]
@@ -250,6 +260,26 @@ mod tests {
                 "case {label}"
             );
         }
+    }
+
+    #[test]
+    fn percent_s_takes_only_a_host_name() {
+        for name in ["..", ".", "a/b", "../etc", "a b", "a..b", "-x", ""] {
+            let node = NodeFacts {
+                node_name: Some(name),
+                ..facts(&[], false)
+            };
+            match nfs_mount(&spec("nfs:10.0.2.2:/exports/%s"), &node) {
+                Err(e) => assert!(e.contains("host name"), "{name:?}: {e}"),
+                Ok(m) => panic!("{name:?} gave the path {:?}", m.path),
+            }
+        }
+        let node = NodeFacts {
+            node_name: Some("node1.lab.example"),
+            ..facts(&[], false)
+        };
+        let m = nfs_mount(&spec("nfs:10.0.2.2:/exports/%s"), &node).unwrap();
+        assert_eq!(m.path, "/exports/node1.lab.example");
     }
 
     #[test]

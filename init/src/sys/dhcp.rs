@@ -21,6 +21,9 @@ use osr_core::ip::Mac;
 
 const SERVER_PORT: u16 = 67;
 const CLIENT_PORT: u16 = 68;
+/// Datagrams taken from one socket per wake-up. Then the client is polled again, so
+/// its deadline is checked even while a flood keeps the socket readable.
+const MAX_PER_WAKE: usize = 64;
 
 /// What the caller wants from DHCP, common to every interface.
 #[derive(Debug, Clone)]
@@ -137,17 +140,28 @@ pub fn obtain(ifaces: &[(String, Mac)], req: &Request) -> Result<Outcome> {
             if !ready {
                 continue;
             }
-            // Drain everything queued; each datagram is judged on its own.
-            while let Ok((len, from)) = p.socket.recv_from(&mut buf) {
-                let Some(datagram) = buf.get(..len) else {
-                    continue;
-                };
-                if let Err(why) = p.client.receive(datagram, start.elapsed()) {
-                    log::debug!("dhcp: {}: ignored a reply from {from}: {why}", p.iface);
-                }
-            }
+            receive_some(p, &mut buf, start);
         }
     }
+}
+
+/// Hands at most [`MAX_PER_WAKE`] queued datagrams to the client, each judged on
+/// its own; returns how many.
+fn receive_some(p: &mut Port, buf: &mut [u8], start: Instant) -> usize {
+    let mut taken = 0;
+    while taken < MAX_PER_WAKE {
+        let Ok((len, from)) = p.socket.recv_from(buf) else {
+            break;
+        };
+        taken += 1;
+        let Some(datagram) = buf.get(..len) else {
+            continue;
+        };
+        if let Err(why) = p.client.receive(datagram, start.elapsed()) {
+            log::debug!("dhcp: {}: ignored a reply from {from}: {why}", p.iface);
+        }
+    }
+    taken
 }
 
 fn open(iface: &str) -> Result<UdpSocket> {
@@ -180,4 +194,36 @@ fn xid(seed: u128, mac: Mac, n: usize) -> u32 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     u32::try_from((h >> 32) ^ (h & 0xffff_ffff)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A flood over loopback: each wake-up takes at most MAX_PER_WAKE datagrams.
+    #[test]
+    fn a_wake_up_takes_a_bounded_number_of_datagrams() {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let to = socket.local_addr().unwrap();
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let n = MAX_PER_WAKE + 36;
+        for _ in 0..n {
+            sender.send_to(&[2; 300], to).unwrap();
+        }
+        let mac = Mac([2, 0, 0, 0, 0, 1]);
+        let mut p = Port {
+            iface: "lo".into(),
+            mac,
+            socket,
+            client: Client::new(ClientConfig::new(mac, 1), Duration::ZERO),
+            failed: None,
+        };
+        let mut buf = vec![0u8; 4096];
+        let start = Instant::now();
+        assert_eq!(receive_some(&mut p, &mut buf, start), MAX_PER_WAKE);
+        assert_eq!(receive_some(&mut p, &mut buf, start), 36);
+        assert_eq!(receive_some(&mut p, &mut buf, start), 0);
+        assert_eq!(p.client.stats().rejected, u32::try_from(n).unwrap());
+    }
 }

@@ -17,6 +17,9 @@ const FIRST_INTERVAL: Duration = Duration::from_secs(4);
 const MAX_INTERVAL: Duration = Duration::from_secs(64);
 /// REQUESTs sent for one OFFER before starting over with a DISCOVER.
 const REQUEST_TRIES: u32 = 4;
+/// NAKs taken in one attempt; the last one ends the attempt (the server keeps
+/// refusing), so that NAKs cannot restart the exchange until the timeout.
+pub(super) const MAX_NAKS: u32 = 3;
 
 #[derive(Debug, Clone)]
 enum State {
@@ -51,6 +54,10 @@ pub struct Client {
     rng: u64,
     stats: Stats,
     nak_message: Option<String>,
+    /// NAKs in this attempt.
+    attempt_naks: u32,
+    /// The server whose NAKs ended an attempt.
+    refused_by: Option<Ipv4Addr>,
 }
 
 impl Client {
@@ -65,6 +72,8 @@ impl Client {
             rng,
             stats: Stats::default(),
             nak_message: None,
+            attempt_naks: 0,
+            refused_by: None,
         }
     }
 
@@ -84,19 +93,21 @@ impl Client {
         if let State::Failed(f) = &self.state {
             return Poll::Failed(f.clone());
         }
-        if now >= self.attempt_start + self.cfg.timeout {
+        if self.attempt_naks >= MAX_NAKS || now >= self.attempt_start + self.cfg.timeout {
             if self.attempt + 1 >= self.cfg.attempts.max(1) {
                 let failure = Failure {
                     waited: now.saturating_sub(self.started),
                     attempts: self.attempt + 1,
                     stats: self.stats.clone(),
                     nak_message: self.nak_message.clone(),
+                    refused_by: self.refused_by,
                 };
                 self.state = State::Failed(failure.clone());
                 return Poll::Failed(failure);
             }
             self.attempt += 1;
             self.attempt_start = now;
+            self.attempt_naks = 0;
             self.state = State::Init;
         }
         let deadline = self.attempt_start + self.cfg.timeout;
@@ -215,12 +226,7 @@ impl Client {
                 Ok(())
             }
             (State::Requesting { offer, .. }, Some(MessageType::Ack)) => {
-                if let Some(s) = server.filter(|s| *s != offer.server) {
-                    return Err(Reject::OtherServer {
-                        got: s,
-                        want: offer.server,
-                    });
-                }
+                offer.answered_by(server, "ACK")?;
                 if !has_lease_time {
                     return Err(Reject::Malformed(
                         "ACK without a lease time (option 51)".into(),
@@ -233,19 +239,21 @@ impl Client {
                 Ok(())
             }
             (State::Requesting { offer, .. }, Some(MessageType::Nak)) => {
-                if let Some(s) = server.filter(|s| *s != offer.server) {
-                    return Err(Reject::OtherServer {
-                        got: s,
-                        want: offer.server,
-                    });
-                }
+                offer.answered_by(server, "NAK")?;
                 self.stats.naks += 1;
+                self.attempt_naks += 1;
                 let text = match msg.opts().get(OptionCode::Message) {
                     Some(DhcpOption::Message(m)) => Some(clean_text(m, 120)),
                     _ => None,
                 };
+                let then = if self.attempt_naks >= MAX_NAKS {
+                    self.refused_by = Some(offer.server);
+                    format!("{MAX_NAKS} NAKs, the server keeps refusing: this attempt fails")
+                } else {
+                    "starting over".to_string()
+                };
                 log::warn!(
-                    "dhcp: NAK from {} for {}{}; starting over",
+                    "dhcp: NAK from {} for {}{}; {then}",
                     offer.server,
                     offer.address,
                     text.as_deref()
@@ -304,6 +312,21 @@ impl Client {
         opts.insert(DhcpOption::RequestedIpAddress(offer.address));
         opts.insert(DhcpOption::ServerIdentifier(offer.server));
         encode(&msg)
+    }
+}
+
+impl Offer {
+    /// RFC 2131 4.3.1, 4.4.1: the ACK or NAK must name, in option 54, the server
+    /// whose OFFER was selected; anyone else on the segment could send one.
+    fn answered_by(&self, server: Option<Ipv4Addr>, what: &'static str) -> Result<(), Reject> {
+        match server {
+            None => Err(Reject::NoServerId(what)),
+            Some(s) if s != self.server => Err(Reject::OtherServer {
+                got: s,
+                want: self.server,
+            }),
+            Some(_) => Ok(()),
+        }
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Failure {
     pub stats: Stats,
     /// The last NAK's message (option 56), if any.
     pub nak_message: Option<String>,
+    /// The server whose NAKs ended an attempt (it kept refusing), if any.
+    pub refused_by: Option<Ipv4Addr>,
 }
 
 impl fmt::Display for Failure {
@@ -40,6 +42,15 @@ impl fmt::Display for Failure {
         )?;
         if s.offers == 0 {
             write!(f, "no OFFER")?;
+        } else if let (Some(server), true) = (self.refused_by, s.naks > 0) {
+            write!(
+                f,
+                "server {server} keeps refusing ({} OFFERs, {} NAKs)",
+                s.offers, s.naks
+            )?;
+            if let Some(m) = &self.nak_message {
+                write!(f, " (server says: {m})")?;
+            }
         } else if s.naks > 0 {
             write!(f, "{} OFFERs but {} NAKs", s.offers, s.naks)?;
             if let Some(m) = &self.nak_message {
@@ -76,6 +87,8 @@ pub enum Reject {
     Unexpected(Option<MessageType>, &'static str),
     #[error("OFFER without a usable address ({0})")]
     BadOffer(String),
+    #[error("{0} without a server identifier (option 54)")]
+    NoServerId(&'static str),
     #[error("reply from server {got}, we are talking to {want}")]
     OtherServer { got: Ipv4Addr, want: Ipv4Addr },
 }

@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use dhcproto::v4::{DhcpOption, Message};
 
 use crate::ip::classful_prefix;
+use crate::names::{dns_name, host_name};
 
 /// A bound lease, checked and cleaned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,10 +122,10 @@ pub(super) fn lease_from(msg: &Message, server: Ipv4Addr) -> Lease {
             DhcpOption::Router(r) => option3 = r.first().copied(),
             DhcpOption::DomainNameServer(d) => lease.dns = d.clone(),
             DhcpOption::Hostname(h) => {
-                lease.hostname = checked_name(h, "hostname (12)", &mut lease.warnings)
+                lease.hostname = checked_name(h, "hostname (12)", host_name, &mut lease.warnings)
             }
             DhcpOption::DomainName(d) => {
-                lease.domain = checked_name(d, "domain (15)", &mut lease.warnings)
+                lease.domain = checked_name(d, "domain (15)", dns_name, &mut lease.warnings)
             }
             DhcpOption::RootPath(p) => lease.root_path = checked_path(p, &mut lease.warnings),
             DhcpOption::InterfaceMtu(m) => {
@@ -142,6 +143,7 @@ pub(super) fn lease_from(msg: &Message, server: Ipv4Addr) -> Lease {
                 lease.tftp_server = checked_name(
                     &String::from_utf8_lossy(t),
                     "TFTP server (66)",
+                    dns_name,
                     &mut lease.warnings,
                 )
             }
@@ -153,7 +155,12 @@ pub(super) fn lease_from(msg: &Message, server: Ipv4Addr) -> Lease {
                     .iter()
                     .filter_map(|n| {
                         let s = n.to_string();
-                        checked_name(s.trim_end_matches('.'), "search (119)", &mut lease.warnings)
+                        checked_name(
+                            s.trim_end_matches('.'),
+                            "search (119)",
+                            dns_name,
+                            &mut lease.warnings,
+                        )
                     })
                     .collect();
             }
@@ -199,23 +206,24 @@ pub fn prefix_of(mask: Ipv4Addr) -> Option<u8> {
     (bits.checked_shl(ones).unwrap_or(0) == 0).then(|| u8::try_from(ones).unwrap_or(32))
 }
 
-/// Hostnames and domains: letters, digits, '-', '_' and '.', at most 253 bytes.
-fn checked_name(value: &str, what: &str, warnings: &mut Vec<String>) -> Option<String> {
+/// Host names (12) and domains (15, 66, 119), by `check`: the hostname may become
+/// `%s` in an NFS path, the kernel's hostname and a line in the hand-over files.
+fn checked_name(
+    value: &str,
+    what: &str,
+    check: fn(&str) -> Result<(), &'static str>,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
     let v = value.trim_end_matches('\0').trim();
     if v.is_empty() {
         return None;
     }
-    let ok = v.len() <= 253
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Some(v.to_string())
-    } else {
-        warnings.push(format!(
-            "{what} {:?} ignored: not a valid name",
-            clean_text(v, 64)
-        ));
-        None
+    match check(v) {
+        Ok(()) => Some(v.to_string()),
+        Err(why) => {
+            warnings.push(format!("{what} {:?} ignored: {why}", clean_text(v, 64)));
+            None
+        }
     }
 }
 

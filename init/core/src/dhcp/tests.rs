@@ -527,3 +527,224 @@ fn offers_and_acks_without_a_lease_time_are_refused() {
         "still waiting for a proper ACK"
     );
 }
+
+const OTHER: Ipv4Addr = Ipv4Addr::new(10, 66, 0, 66);
+
+/// `reply`, then option 54 set to `sid` (or removed when `None`).
+fn reply_from(
+    req: &Message,
+    kind: MessageType,
+    sid: Option<Ipv4Addr>,
+    extra: Vec<DhcpOption>,
+) -> Vec<u8> {
+    let mut m = Message::from_bytes(&reply(req, kind, extra)).unwrap();
+    m.opts_mut().remove(OptionCode::ServerIdentifier);
+    if let Some(s) = sid {
+        m.opts_mut().insert(DhcpOption::ServerIdentifier(s));
+    }
+    m.to_vec().unwrap()
+}
+
+/// DISCOVER -> OFFER from SERVER -> the REQUEST, the client now in REQUESTING.
+fn requesting(c: &mut Client) -> Message {
+    let d = sent(c.poll(secs(0)));
+    c.receive(&reply(&d, MessageType::Offer, vec![]), secs(0))
+        .unwrap();
+    sent(c.poll(secs(0)))
+}
+
+#[test]
+fn an_ack_without_a_server_id_is_ignored() {
+    let mut c = client(60, 1);
+    let r = requesting(&mut c);
+    let rogue = reply_from(
+        &r,
+        MessageType::Ack,
+        None,
+        vec![DhcpOption::RootPath("10.66.0.66:/evil".into())],
+    );
+    let why = c
+        .receive(&rogue, secs(0))
+        .expect_err("an ACK without option 54 was taken");
+    assert!(why.to_string().contains("option 54"), "{why}");
+    assert!(
+        matches!(c.poll(secs(0)), Poll::WaitUntil(_)),
+        "still requesting"
+    );
+    c.receive(&reply(&r, MessageType::Ack, full_options()), secs(1))
+        .unwrap();
+    let Poll::Bound(lease) = c.poll(secs(1)) else {
+        panic!("not bound")
+    };
+    assert_eq!(
+        lease.root_path.as_deref(),
+        Some("nfs4:10.66.0.1:/export/%s")
+    );
+}
+
+#[test]
+fn an_ack_from_another_server_than_the_offers_is_ignored() {
+    let mut c = client(60, 1);
+    let r = requesting(&mut c);
+    let rogue = reply_from(&r, MessageType::Ack, Some(OTHER), vec![]);
+    assert_eq!(
+        c.receive(&rogue, secs(0)),
+        Err(Reject::OtherServer {
+            got: OTHER,
+            want: SERVER
+        })
+    );
+    assert!(
+        matches!(c.poll(secs(0)), Poll::WaitUntil(_)),
+        "still requesting"
+    );
+}
+
+#[test]
+fn a_nak_without_a_server_id_or_from_another_server_is_ignored() {
+    let mut c = client(60, 1);
+    let r = requesting(&mut c);
+    let why = c
+        .receive(&reply_from(&r, MessageType::Nak, None, vec![]), secs(0))
+        .expect_err("a NAK without option 54 was taken");
+    assert!(why.to_string().contains("option 54"), "{why}");
+    assert!(matches!(
+        c.receive(
+            &reply_from(&r, MessageType::Nak, Some(OTHER), vec![]),
+            secs(0)
+        ),
+        Err(Reject::OtherServer { .. })
+    ));
+    assert_eq!(c.stats().naks, 0);
+    assert!(
+        matches!(c.poll(secs(0)), Poll::WaitUntil(_)),
+        "still requesting, no new DISCOVER"
+    );
+    c.receive(&reply(&r, MessageType::Ack, vec![]), secs(1))
+        .unwrap();
+    assert!(matches!(c.poll(secs(1)), Poll::Bound(_)));
+}
+
+/// A server that OFFERs and then NAKs every REQUEST at once; the outcome and when.
+fn always_nak(c: &mut Client) -> (Failure, Duration, Vec<u32>) {
+    let mut now = Duration::ZERO;
+    let mut xids = vec![];
+    let failure = loop {
+        match c.poll(now) {
+            Poll::Send(bytes) => {
+                let m = Message::from_bytes(&bytes).unwrap();
+                let kind = match m.opts().msg_type() {
+                    Some(MessageType::Discover) => MessageType::Offer,
+                    _ => MessageType::Nak,
+                };
+                xids.push(m.xid());
+                let extra = vec![DhcpOption::Message("no address for you".into())];
+                c.receive(&reply(&m, kind, extra), now).unwrap();
+                now += Duration::from_millis(10);
+            }
+            Poll::WaitUntil(t) => now = t,
+            Poll::Failed(f) => break f,
+            Poll::Bound(_) => panic!("bound on NAKs"),
+        }
+    };
+    (failure, now, xids)
+}
+
+#[test]
+fn repeated_naks_end_the_attempt() {
+    let mut c = client(600, 1);
+    let (failure, now, _) = always_nak(&mut c);
+    assert!(now < secs(5), "the NAKs went on until {now:?}");
+    assert!(
+        (2..=10).contains(&failure.stats.naks),
+        "{} NAKs",
+        failure.stats.naks
+    );
+    let text = failure.to_string();
+    assert!(text.contains("keeps refusing"), "{text}");
+    assert!(text.contains(&SERVER.to_string()), "{text}");
+    assert!(text.contains("no address for you"), "{text}");
+}
+
+#[test]
+fn repeated_naks_end_each_attempt_and_the_next_starts_over() {
+    let mut c = client(600, 2);
+    let (failure, now, xids) = always_nak(&mut c);
+    assert!(now < secs(5), "the NAKs went on until {now:?}");
+    assert_eq!(failure.attempts, 2);
+    assert!(
+        xids.contains(&0x1234_5678) && xids.contains(&0x1234_5679),
+        "{xids:x?}"
+    );
+}
+
+fn lease_with_hostname(name: &str) -> Lease {
+    let mut c = client(60, 1);
+    exchange(&mut c, vec![DhcpOption::Hostname(name.into())])
+}
+
+#[test]
+fn a_dhcp_hostname_must_be_a_host_name() {
+    let long_label = "a".repeat(64);
+    let long_name = format!("{}.{}", "a".repeat(40), "b".repeat(40));
+    let bad = [
+        "..",
+        ".",
+        "a..b",
+        ".node",
+        "node.",
+        "a/b",
+        "../etc",
+        "a b",
+        "-node",
+        "node-",
+        "node_7",
+        "node\\x",
+        "nöde",
+        long_label.as_str(),
+        long_name.as_str(),
+    ];
+    for name in bad {
+        let lease = lease_with_hostname(name);
+        assert_eq!(lease.hostname, None, "{name:?} was taken as a hostname");
+        assert!(
+            lease.warnings.iter().any(|w| w.contains("hostname")),
+            "{name:?}: no warning: {:?}",
+            lease.warnings
+        );
+    }
+    let label63 = "a".repeat(63);
+    for name in [
+        "node7",
+        "7node",
+        "node-7",
+        "node7.cluster.example",
+        "N7",
+        label63.as_str(),
+    ] {
+        let lease = lease_with_hostname(name);
+        assert_eq!(lease.hostname.as_deref(), Some(name));
+        assert_eq!(lease.warnings, Vec::<String>::new());
+    }
+}
+
+#[test]
+fn domain_and_search_names_are_dns_names() {
+    let mut c = client(60, 1);
+    let lease = exchange(
+        &mut c,
+        vec![
+            DhcpOption::DomainName("..".into()),
+            DhcpOption::TFTPServerName(b"a..b".to_vec()),
+        ],
+    );
+    assert_eq!(lease.domain, None);
+    assert_eq!(lease.tftp_server, None);
+    assert_eq!(lease.warnings.len(), 2, "{:?}", lease.warnings);
+    let mut c = client(60, 1);
+    let lease = exchange(
+        &mut c,
+        vec![DhcpOption::DomainName("_site.cluster.example".into())],
+    );
+    assert_eq!(lease.domain.as_deref(), Some("_site.cluster.example"));
+}
