@@ -67,8 +67,8 @@ fn owned(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// A small regular file's text: not through a final symlink, never blocking on a FIFO
-/// or device, at most [`READ_CAP`] bytes.
+/// A small regular file's text (invalid UTF-8 replaced): not through a final symlink,
+/// never blocking on a FIFO or device, at most [`READ_CAP`] bytes.
 pub fn read_file(root: &Path, rel: &str) -> io::Result<String> {
     let fd = open(
         root,
@@ -86,9 +86,9 @@ pub fn read_file(root: &Path, rel: &str) -> io::Result<String> {
             meta.len()
         )));
     }
-    let mut text = String::new();
-    file.by_ref().take(READ_CAP).read_to_string(&mut text)?;
-    Ok(text)
+    let mut bytes = Vec::new();
+    file.by_ref().take(READ_CAP).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Whether `rel` is a directory inside `root` (symlinks resolved inside the root).

@@ -299,15 +299,17 @@ impl Tree<'_> {
             Err(why) => return self.refuse(&format!("reading {}", display(&want)), &why),
         };
         let path = in_root(self.root, &rel);
+        // Read as any file of the root: regular, not through a symlink, without
+        // blocking, at most beneath::READ_CAP bytes.
         let text = match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_file() => fs::read(&path),
+            Ok(meta) if meta.is_file() => super::beneath::read_file(self.root, &rel.join("/")),
             Ok(_) => return log::warn!("rootovl {}: {} is not a file", self.name, display(&rel)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return,
             Err(e) => Err(e),
         };
         match text {
-            Ok(bytes) => {
-                for line in core::parse_del(&String::from_utf8_lossy(&bytes)) {
+            Ok(text) => {
+                for line in core::parse_del(&text) {
                     self.delete_line(&line);
                 }
             }
