@@ -84,6 +84,9 @@ fn perm(st: &Stat) -> Mode {
     Mode::from_raw_mode(st.st_mode & 0o7777)
 }
 
+// `st_atime` and friends are `i64` here, but `c_long`/`c_ulong` of other widths
+// on other architectures: the conversions are not useless everywhere.
+#[allow(clippy::useless_conversion)]
 fn times(st: &Stat) -> Timestamps {
     let ts = |sec, nsec| Timespec {
         tv_sec: sec,

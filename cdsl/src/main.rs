@@ -84,9 +84,9 @@ fn nodes(t: &Tree, conf: Option<&Path>) -> Result<Vec<String>> {
             ),
             None => {
                 let p = t.root.join(CLUSTER_CONF);
-                let text = t
-                    .read(&p)
-                    .context("give --cluster-conf to read another file")?;
+                let text = t.read(&p).with_context(|| {
+                    format!("reading the root's {CLUSTER_CONF} (--cluster-conf names another)")
+                })?;
                 (p, text)
             }
         };
