@@ -108,6 +108,21 @@ impl Dir {
         }
     }
 
+    /// `p`, a path below this directory as `show` prints it, relative to it.
+    pub fn rel<'a>(&self, p: &'a Path) -> Result<&'a str> {
+        p.strip_prefix(&self.path)
+            .ok()
+            .and_then(Path::to_str)
+            .filter(|r| !r.is_empty())
+            .with_context(|| {
+                format!(
+                    "{}: expected a path below {}",
+                    p.display(),
+                    self.path.display()
+                )
+            })
+    }
+
     /// `/proc/self/fd/<fd>/<name>`: our handle's directory, then `name`, for the
     /// path-only `l*xattr` calls (which do not follow `name` itself).
     pub fn proc_path(&self, name: &str) -> PathBuf {

@@ -4,7 +4,7 @@
 //! symlink planted since), which `beneath` refuses.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use rustix::fs::Mode;
@@ -59,27 +59,12 @@ pub fn execute(root: &Dir, actions: &[Action]) -> Result<()> {
     Ok(())
 }
 
-/// `p` relative to the root.
-fn rel<'a>(root: &Dir, p: &'a Path) -> Result<&'a str> {
-    p.strip_prefix(root.path())
-        .ok()
-        .and_then(Path::to_str)
-        .filter(|r| !r.is_empty())
-        .with_context(|| {
-            format!(
-                "{}: expected a path below {}",
-                p.display(),
-                root.path().display()
-            )
-        })
-}
-
 fn run(root: &Dir, a: &Action) -> Result<()> {
     match a {
-        Action::MkdirAll(p) => root.mkdir_all(rel(root, p)?),
-        Action::Copy { from, to } => copy_all(root, rel(root, from)?, rel(root, to)?),
-        Action::RemoveAll(p) => root.remove_all(rel(root, p)?),
-        Action::Symlink { target, at } => root.symlink(target.as_ref(), rel(root, at)?),
-        Action::WriteInventory { path, text } => root.write_atomic(rel(root, path)?, text),
+        Action::MkdirAll(p) => root.mkdir_all(root.rel(p)?),
+        Action::Copy { from, to } => copy_all(root, root.rel(from)?, root.rel(to)?),
+        Action::RemoveAll(p) => root.remove_all(root.rel(p)?),
+        Action::Symlink { target, at } => root.symlink(target.as_ref(), root.rel(at)?),
+        Action::WriteInventory { path, text } => root.write_atomic(root.rel(path)?, text),
     }
 }

@@ -96,17 +96,7 @@ impl Tree {
 
     /// `p` relative to the root.
     pub fn rel<'a>(&self, p: &'a Path) -> Result<&'a str> {
-        p.strip_prefix(&self.root)
-            .ok()
-            .and_then(Path::to_str)
-            .filter(|r| !r.is_empty())
-            .with_context(|| {
-                format!(
-                    "{}: expected a path below {}",
-                    p.display(),
-                    self.root.display()
-                )
-            })
+        self.dir.rel(p)
     }
 
     /// The text of a file below the root, not through a symlink.
