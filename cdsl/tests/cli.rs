@@ -743,3 +743,55 @@ fn a_symlinked_inventory_or_cluster_conf_is_not_read() {
         "etc/cluster/cluster.conf: expected a file, found a symlink",
     );
 }
+
+#[test]
+fn a_planted_symlink_is_copied_and_removed_as_a_link() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    let v = victim();
+    let before = listing(v.path());
+    // In default: copied by addnode as a link, with its owner and times, the
+    // victim neither read nor written.
+    symlink(
+        v.path().join("secret"),
+        root.join(".cluster/cdsl/default/evil"),
+    )
+    .unwrap();
+    ok(root, &["addnode", "3"]);
+    assert_eq!(
+        fs::read_link(root.join(".cluster/cdsl/3/evil")).unwrap(),
+        v.path().join("secret")
+    );
+    // A node's copy replaced by a link to a directory: shared unlinks the link
+    // and leaves the directory it points to alone.
+    replace_with_symlink(
+        root,
+        ".cluster/cdsl/2/var/lib/rpm",
+        &v.path().join("var/lib/rpm"),
+    );
+    ok(root, &["shared", "var/lib/rpm"]);
+    assert_eq!(
+        link(root, ".cluster/cdsl/2/var/lib/rpm"),
+        "../../../../../.cluster/shared/var/lib/rpm"
+    );
+    assert_eq!(listing(v.path()), before);
+}
+
+#[test]
+fn check_reports_a_planted_symlink_without_following_it() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    ok(root, &["shared", "var/lib/rpm"]);
+    let v = victim();
+    replace_with_symlink(root, ".cluster/cdsl/2", v.path());
+    let out = osr_cdsl(root, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!(
+        "{}/.cluster/cdsl/2: expected a directory, found a symlink (not followed)",
+        root.display()
+    );
+    assert_eq!(text.lines().collect::<Vec<_>>(), [want.as_str()], "{text}");
+}
