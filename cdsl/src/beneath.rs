@@ -443,6 +443,20 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_without_openat2_resolves_the_same() {
+        let (r, _v, dir) = tree();
+        fs::create_dir_all(r.path().join("d/e/f")).unwrap();
+        let f = dir.walk("d/e/f").unwrap().unwrap();
+        assert_eq!(f.path(), r.path().join("d/e/f"));
+        assert!(dir.walk("d/e/none").unwrap().is_none());
+        let e = format!("{:#}", dir.walk("d/out").unwrap_err());
+        assert!(
+            e.ends_with("d/out: expected a directory, found a symlink (not followed)"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn create_never_follows_a_link_and_remove_unlinks_it() {
         let (r, v, dir) = tree();
         let d = dir.dir("d").unwrap().unwrap();
