@@ -65,6 +65,7 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::CLOEXEC);
 
 /// An open directory, and its path for messages.
+#[derive(Debug)]
 pub struct Dir {
     fd: OwnedFd,
     path: PathBuf,
