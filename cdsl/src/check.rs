@@ -1,12 +1,26 @@
 //! `list` and `check`: read-only, for v1 and v2 inventories alike.
 
-use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use osr_core::cdsl::{hostdependent_link_target, shared_link_target, CdslType};
 
-use crate::tree::{kind, Kind, Tree};
+use crate::tree::{Kind, Tree};
+
+/// What `p` is; a symlink or file on the way to it (planted, or a tree gone
+/// wrong) is a problem to report, not to follow: `None`.
+fn kind(t: &Tree, p: &Path, out: &mut Vec<String>) -> Option<Kind> {
+    match t.kind(p) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            let line = format!("{e:#}");
+            if !out.contains(&line) {
+                out.push(line);
+            }
+            None
+        }
+    }
+}
 
 /// One line per CDSL: `type<TAB>path<TAB>node,node`.
 pub fn list(t: &Tree) -> Vec<String> {
@@ -27,33 +41,34 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
     let inv = &t.inv;
     let default = t.default_dir().to_string();
     for dir in [t.node(&default, ""), t.at(&inv.sharedtree), t.at(&inv.link)] {
-        if kind(&dir)? != Kind::Dir {
+        if kind(t, &dir, &mut out).is_some_and(|k| k != Kind::Dir) {
             out.push(format!("{}: missing directory", dir.display()));
         }
     }
-    let node_dirs = node_dirs(t)?;
+    let node_dirs = node_dirs(t, &mut out)?;
     for c in &inv.cdsls {
         let mut nodes = c.nodes.clone();
         nodes.push(default.clone());
         match c.kind {
             CdslType::HostDependent => {
                 let want = hostdependent_link_target(&c.src, &inv.link);
-                check_link(&t.at(&c.src), &want, false, &mut out)?;
+                check_link(t, &t.at(&c.src), &want, None, &mut out)?;
                 for n in &nodes {
                     let copy = t.node(n, &c.src);
-                    if kind(&copy)? == Kind::Missing {
+                    if kind(t, &copy, &mut out) == Some(Kind::Missing) {
                         out.push(format!("{}: missing node copy", copy.display()));
                     }
                 }
             }
             CdslType::Shared => {
                 let copy = t.at(&inv.sharedtree).join(&c.src);
-                if kind(&copy)? == Kind::Missing {
+                let missing = kind(t, &copy, &mut out) == Some(Kind::Missing);
+                if missing {
                     out.push(format!("{}: missing shared copy", copy.display()));
                 }
                 let want = shared_link_target(&c.src, &inv.tree, &inv.sharedtree);
                 for n in &nodes {
-                    check_link(&t.node(n, &c.src), &want, true, &mut out)?;
+                    check_link(t, &t.node(n, &c.src), &want, Some(missing), &mut out)?;
                 }
             }
             CdslType::Unknown => continue,
@@ -71,27 +86,34 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
 }
 
 /// The node directories under the tree, `default` excluded.
-fn node_dirs(t: &Tree) -> Result<Vec<String>> {
+fn node_dirs(t: &Tree, out: &mut Vec<String>) -> Result<Vec<String>> {
     let tree = t.at(&t.inv.tree);
-    if kind(&tree)? != Kind::Dir {
+    if kind(t, &tree, out) != Some(Kind::Dir) {
         return Ok(Vec::new());
     }
     let mut dirs = Vec::new();
-    for e in fs::read_dir(&tree).with_context(|| format!("listing {}", tree.display()))? {
-        let e = e.with_context(|| format!("listing {}", tree.display()))?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name != t.default_dir() && kind(&e.path())? == Kind::Dir {
+    for name in t.list(&tree)? {
+        if name != t.default_dir() && kind(t, &tree.join(&name), out) == Some(Kind::Dir) {
             dirs.push(name);
         }
     }
-    dirs.sort();
     Ok(dirs)
 }
 
-/// `at` must be a symlink to `want`; with `resolve`, its target must exist on
-/// the server too (links into the link directory only resolve on a booted node).
-fn check_link(at: &Path, want: &str, resolve: bool, out: &mut Vec<String>) -> Result<()> {
-    let k = kind(at)?;
+/// `at` must be a symlink to `want`. `dangling` says whether `want` resolves on
+/// the server (the shared copy is missing), worked out without following the
+/// link; `None` for links into the link directory, which only resolve on a
+/// booted node.
+fn check_link(
+    t: &Tree,
+    at: &Path,
+    want: &str,
+    dangling: Option<bool>,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    let Some(k) = kind(t, at, out) else {
+        return Ok(());
+    };
     if k != Kind::Symlink {
         out.push(format!(
             "{}: expected a symlink to {want}, found {}",
@@ -100,14 +122,14 @@ fn check_link(at: &Path, want: &str, resolve: bool, out: &mut Vec<String>) -> Re
         ));
         return Ok(());
     }
-    let got = fs::read_link(at).with_context(|| format!("reading {}", at.display()))?;
-    if got != Path::new(want) {
+    let got = t.read_link(at)?;
+    if got != want {
         out.push(format!(
             "{}: points to {}, expected {want}",
             at.display(),
-            got.display()
+            got.to_string_lossy()
         ));
-    } else if resolve && fs::metadata(at).is_err() {
+    } else if dangling == Some(true) {
         out.push(format!("{}: dangling link to {want}", at.display()));
     }
     Ok(())
@@ -117,16 +139,10 @@ fn check_link(at: &Path, want: &str, resolve: bool, out: &mut Vec<String>) -> Re
 /// inventory out of step with the tree (a CDSL made by hand, or half undone).
 fn untracked(t: &Tree, rel: &str, out: &mut Vec<String>) -> Result<()> {
     let dir = t.node(t.default_dir(), rel);
-    if kind(&dir)? != Kind::Dir {
+    if kind(t, &dir, out) != Some(Kind::Dir) {
         return Ok(());
     }
-    let mut names: Vec<String> = fs::read_dir(&dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("listing {}", dir.display()))?;
-    names.sort();
-    for name in names {
+    for name in t.list(&dir)? {
         let crel = if rel.is_empty() {
             name
         } else {
@@ -135,10 +151,10 @@ fn untracked(t: &Tree, rel: &str, out: &mut Vec<String>) -> Result<()> {
         if t.inv.find(&crel).is_some() {
             continue;
         }
-        let in_root = kind(&t.at(&crel))?;
-        let in_default = kind(&t.node(t.default_dir(), &crel))?;
+        let in_root = kind(t, &t.at(&crel), out);
+        let in_default = kind(t, &t.node(t.default_dir(), &crel), out);
         match (in_root, in_default) {
-            (Kind::Dir, Kind::Dir) => untracked(t, &crel, out)?,
+            (Some(Kind::Dir), Some(Kind::Dir)) => untracked(t, &crel, out)?,
             _ => out.push(format!(
                 "{}: a node copy of {crel}, which is not a CDSL in the inventory",
                 t.node(t.default_dir(), &crel).display()

@@ -10,7 +10,7 @@ use osr_core::cdsl::{
 };
 
 use crate::plan::Action;
-use crate::tree::{kind, real_parents, Kind, Tree};
+use crate::tree::{plain_name, Kind, Tree};
 
 fn write(t: &Tree, inv: &Inventory) -> Action {
     Action::WriteInventory {
@@ -20,8 +20,8 @@ fn write(t: &Tree, inv: &Inventory) -> Action {
 }
 
 /// A directory we create if missing; anything else in its place is a conflict.
-fn ensure_dir(path: &Path, out: &mut Vec<Action>) -> Result<()> {
-    match kind(path)? {
+fn ensure_dir(t: &Tree, path: &Path, out: &mut Vec<Action>) -> Result<()> {
+    match t.kind(path)? {
         Kind::Dir => Ok(()),
         Kind::Missing => {
             out.push(Action::MkdirAll(path.to_path_buf()));
@@ -41,13 +41,13 @@ fn ensure_dir(path: &Path, out: &mut Vec<Action>) -> Result<()> {
 pub fn init(t: &Tree, nodes: &[String]) -> Result<Vec<Action>> {
     let mut out = Vec::new();
     let inv = &t.inv;
-    ensure_dir(&t.at(&inv.sharedtree), &mut out)?;
-    ensure_dir(&t.at(&inv.link), &mut out)?;
+    ensure_dir(t, &t.at(&inv.sharedtree), &mut out)?;
+    ensure_dir(t, &t.at(&inv.link), &mut out)?;
     let default = t.node(t.default_dir(), "");
-    ensure_dir(&default, &mut out)?;
+    ensure_dir(t, &default, &mut out)?;
     for n in nodes {
         let dir = t.node(n, "");
-        match kind(&dir)? {
+        match t.kind(&dir)? {
             Kind::Dir => {}
             Kind::Missing => out.push(Action::Copy {
                 from: default.clone(),
@@ -61,7 +61,7 @@ pub fn init(t: &Tree, nodes: &[String]) -> Result<Vec<Action>> {
         }
     }
     if !t.inv_exists {
-        ensure_dir(t.inv_path.parent().unwrap_or(&t.root), &mut out)?;
+        ensure_dir(t, t.inv_path.parent().unwrap_or(&t.root), &mut out)?;
         out.push(write(t, inv));
     }
     Ok(out)
@@ -97,9 +97,8 @@ pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, now: &str) -> Result
             c.src
         );
     }
-    real_parents(&t.root, &rel)?;
     let src = t.at(&rel);
-    if kind(&src)? == Kind::Missing {
+    if t.kind(&src)? == Kind::Missing {
         bail!(
             "{}: missing: expected the file or directory to make hostdependent",
             src.display()
@@ -110,22 +109,27 @@ pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, now: &str) -> Result
     let mut out = Vec::new();
     for n in &all {
         let node_dir = t.node(n, "");
-        if kind(&node_dir)? != Kind::Dir {
-            bail!(
+        match t.kind(&node_dir)? {
+            Kind::Dir => {}
+            Kind::Missing => bail!(
                 "{}: missing: run `osr-cdsl init` or `addnode {n}` first",
                 node_dir.display()
-            );
+            ),
+            k => bail!(
+                "{}: expected a directory, found {} (not followed)",
+                node_dir.display(),
+                k.describe()
+            ),
         }
-        real_parents(&node_dir, &rel)?;
         let dest = t.node(n, &rel);
-        if kind(&dest)? != Kind::Missing {
+        if t.kind(&dest)? != Kind::Missing {
             bail!(
                 "{}: already exists: expected no copy of {rel} yet",
                 dest.display()
             );
         }
         if let Some(parent) = dest.parent() {
-            if kind(parent)? == Kind::Missing {
+            if t.kind(parent)? == Kind::Missing {
                 out.push(Action::MkdirAll(parent.to_path_buf()));
             }
         }
@@ -170,16 +174,14 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
     };
     let default = t.default_dir().to_string();
     let src = t.node(&default, &rel);
-    real_parents(&t.node(&default, ""), &rel)?;
-    if kind(&src)? == Kind::Missing {
+    if t.kind(&src)? == Kind::Missing {
         bail!(
             "{}: missing: expected the default copy to share",
             src.display()
         );
     }
     let dest = t.at(&inv.sharedtree).join(&rel);
-    real_parents(&t.at(&inv.sharedtree), &rel)?;
-    if kind(&dest)? != Kind::Missing {
+    if t.kind(&dest)? != Kind::Missing {
         bail!(
             "{}: already exists: expected no shared copy yet",
             dest.display()
@@ -187,7 +189,7 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
     }
     let mut out = Vec::new();
     if let Some(p) = dest.parent() {
-        if kind(p)? == Kind::Missing {
+        if t.kind(p)? == Kind::Missing {
             out.push(Action::MkdirAll(p.to_path_buf()));
         }
     }
@@ -199,10 +201,9 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
     let mut all = parent.nodes.clone();
     all.push(default);
     for n in &all {
-        real_parents(&t.node(n, ""), &rel)?;
         let at = t.node(n, &rel);
-        match (kind(&at)?, at.parent()) {
-            (Kind::Missing, Some(p)) if kind(p)? == Kind::Missing => {
+        match (t.kind(&at)?, at.parent()) {
+            (Kind::Missing, Some(p)) if t.kind(p)? == Kind::Missing => {
                 out.push(Action::MkdirAll(p.to_path_buf()));
             }
             (Kind::Missing, _) => {}
@@ -228,18 +229,22 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
 /// every CDSL's nodes.
 pub fn addnode(t: &Tree, node: &str) -> Result<Vec<Action>> {
     t.writable()?;
-    if node.is_empty() || node.contains('/') || node == "." || node == ".." {
-        bail!("{node:?}: expected a node name without '/'");
-    }
+    plain_name("", node)?;
     if node == t.default_dir() {
         bail!("{node}: the default directory: expected a node");
     }
     let default = t.node(t.default_dir(), "");
-    if kind(&default)? != Kind::Dir {
-        bail!("{}: missing: run `osr-cdsl init` first", default.display());
+    match t.kind(&default)? {
+        Kind::Dir => {}
+        Kind::Missing => bail!("{}: missing: run `osr-cdsl init` first", default.display()),
+        k => bail!(
+            "{}: expected a directory, found {} (not followed)",
+            default.display(),
+            k.describe()
+        ),
     }
     let dir = t.node(node, "");
-    if kind(&dir)? != Kind::Missing {
+    if t.kind(&dir)? != Kind::Missing {
         bail!("{}: already exists: expected a new node", dir.display());
     }
     let mut new = t.inv.clone();

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use osr_core::cluster;
 
+mod beneath;
 mod check;
 mod commands;
 mod copy;
@@ -29,6 +30,9 @@ Usage: osr-cdsl [--root DIR] [--dry-run] [--cluster-conf FILE] COMMAND
   check              print inconsistencies; exit status 1 if there are any
 --root defaults to /, --cluster-conf to <root>/etc/cluster/cluster.conf.
 --dry-run prints the actions instead of taking them. Errors exit with 2.";
+
+/// The cluster.conf in the root, when --cluster-conf is not given.
+const CLUSTER_CONF: &str = "etc/cluster/cluster.conf";
 
 struct Args {
     root: PathBuf,
@@ -63,21 +67,36 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
 /// The node directories for `init` and `hostdependent`, per the inventory's
 /// rules, from the cluster.conf.
 fn nodes(t: &Tree, conf: Option<&Path>) -> Result<Vec<String>> {
-    let path = conf.map_or_else(
-        || t.root.join("etc/cluster/cluster.conf"),
-        Path::to_path_buf,
-    );
-    if t.inv.maxnodeidnum > 0 {
-        return Ok(t.inv.node_dirs(&cluster::ClusterConf {
+    let conf = if t.inv.maxnodeidnum > 0 {
+        cluster::ClusterConf {
             name: String::new(),
             config_version: None,
             cluster_type: None,
             nodes: Vec::new(),
-        }));
+        }
+    } else {
+        // The admin's --cluster-conf is read as given; the one in the root
+        // through the root's handle, not through a symlink.
+        let (path, text) = match conf {
+            Some(p) => (
+                p.to_path_buf(),
+                fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            ),
+            None => {
+                let p = t.root.join(CLUSTER_CONF);
+                let text = t.read(&p).with_context(|| {
+                    format!("reading the root's {CLUSTER_CONF} (--cluster-conf names another)")
+                })?;
+                (p, text)
+            }
+        };
+        cluster::parse(&text).with_context(|| format!("parsing {}", path.display()))?
+    };
+    let dirs = t.inv.node_dirs(&conf);
+    for d in &dirs {
+        tree::plain_name("", d).context("a node directory from the cluster.conf")?;
     }
-    let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let conf = cluster::parse(&text).with_context(|| format!("parsing {}", path.display()))?;
-    Ok(t.inv.node_dirs(&conf))
+    Ok(dirs)
 }
 
 /// `time.time()` as comoonics writes it: seconds with a fraction.
@@ -115,7 +134,7 @@ fn run(a: &Args) -> Result<ExitCode> {
     if a.dry_run {
         actions.iter().for_each(|x| println!("{x}"));
     } else {
-        plan::execute(&actions)?;
+        plan::execute(&t.dir, &actions)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,19 @@
 //! What a command will do, as a list of actions: printed by `--dry-run`,
 //! executed otherwise. Commands validate everything before they return a plan, so
-//! executing only fails on an I/O error.
+//! executing only fails on an I/O error, or on a tree changed under it (a
+//! symlink planted since), which `beneath` refuses.
 
 use std::fmt;
-use std::fs;
-use std::io::Write;
-use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use rustix::fs::Mode;
 
+use crate::beneath::Dir;
 use crate::copy::copy_all;
 
+/// Paths are absolute, below the root, for the dry run to print; they are acted
+/// on relative to the root's handle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     MkdirAll(PathBuf),
@@ -25,7 +27,7 @@ pub enum Action {
         target: String,
         at: PathBuf,
     },
-    /// Written to `<path>.tmp`, then renamed over `path`.
+    /// Written to `<path>.tmp.<random>`, then renamed over `path`.
     WriteInventory {
         path: PathBuf,
         text: String,
@@ -44,9 +46,12 @@ impl fmt::Display for Action {
     }
 }
 
-pub fn execute(actions: &[Action]) -> Result<()> {
+pub fn execute(root: &Dir, actions: &[Action]) -> Result<()> {
+    // Modes are set explicitly on every new file; mknodat alone takes them from
+    // its argument, so the umask must not strip them.
+    rustix::process::umask(Mode::empty());
     for (i, a) in actions.iter().enumerate() {
-        run(a).with_context(|| {
+        run(root, a).with_context(|| {
             let done: Vec<String> = actions.iter().take(i).map(|a| format!("  {a}")).collect();
             format!("{a} failed; done before it:\n{}", done.join("\n"))
         })?;
@@ -54,35 +59,12 @@ pub fn execute(actions: &[Action]) -> Result<()> {
     Ok(())
 }
 
-fn run(a: &Action) -> Result<()> {
+fn run(root: &Dir, a: &Action) -> Result<()> {
     match a {
-        Action::MkdirAll(p) => fs::create_dir_all(p).map_err(Into::into),
-        Action::Copy { from, to } => copy_all(from, to),
-        Action::RemoveAll(p) => remove_all(p),
-        Action::Symlink { target, at } => symlink(target, at).map_err(Into::into),
-        Action::WriteInventory { path, text } => write_atomic(path, text),
+        Action::MkdirAll(p) => root.mkdir_all(root.rel(p)?),
+        Action::Copy { from, to } => copy_all(root, root.rel(from)?, root.rel(to)?),
+        Action::RemoveAll(p) => root.remove_all(root.rel(p)?),
+        Action::Symlink { target, at } => root.symlink(target.as_ref(), root.rel(at)?),
+        Action::WriteInventory { path, text } => root.write_atomic(root.rel(path)?, text),
     }
-}
-
-fn remove_all(p: &Path) -> Result<()> {
-    if fs::symlink_metadata(p)?.is_dir() {
-        fs::remove_dir_all(p)?;
-    } else {
-        fs::remove_file(p)?;
-    }
-    Ok(())
-}
-
-/// `<path>.tmp`, fsynced, renamed over `path`: a reader sees the old or the new
-/// inventory, never half of one.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut f = fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }

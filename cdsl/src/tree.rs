@@ -1,7 +1,6 @@
-//! A shared root on the server: its directory and its CDSL inventory.
+//! A shared root on the server: its directory handle and its CDSL inventory.
 
 use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -9,43 +8,42 @@ use osr_core::cdsl::{
     is_below, normalize, parse_inventory, Inventory, InventoryVersion, V1_INVENTORY, V2_INVENTORY,
 };
 
+pub use crate::beneath::Kind;
+use crate::beneath::{self, Dir};
+
 pub struct Tree {
     pub root: PathBuf,
+    /// Every file operation below the root goes through this handle.
+    pub dir: Dir,
     pub inv: Inventory,
     /// Where the inventory was read from, or will be written to.
     pub inv_path: PathBuf,
     pub inv_exists: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Missing,
-    Dir,
-    Symlink,
-    /// A file, device, fifo or socket.
-    Other,
+/// A name that becomes one directory below the tree (a node, `default_dir`):
+/// one plain component, so that it cannot climb out of the root.
+pub fn plain_name(what: &str, v: &str) -> Result<()> {
+    if v.is_empty() || v == "." || v == ".." || v.contains(['/', '\0']) {
+        bail!("{what}{v:?}: expected one plain name, without '/', not '.' or '..'");
+    }
+    Ok(())
 }
 
-impl Kind {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Kind::Missing => "nothing",
-            Kind::Dir => "a directory",
-            Kind::Symlink => "a symlink",
-            Kind::Other => "a file",
+/// The inventory's values that name directories, checked where it is read
+/// (`tree`, `sharedtree`, `link` and `src` are normalised by the parser: relative,
+/// without `..`).
+fn validate(inv: &Inventory) -> Result<()> {
+    plain_name("default_dir=", &inv.default_dir)?;
+    if !inv.node_prefix.is_empty() {
+        plain_name("node_prefix=", &inv.node_prefix)?;
+    }
+    for c in &inv.cdsls {
+        for n in &c.nodes {
+            plain_name(&format!("<cdsl src={:?}>: <noderef ref=", c.src), n)?;
         }
     }
-}
-
-/// What `p` is, not following a symlink.
-pub fn kind(p: &Path) -> Result<Kind> {
-    match fs::symlink_metadata(p) {
-        Ok(md) if md.file_type().is_symlink() => Ok(Kind::Symlink),
-        Ok(md) if md.is_dir() => Ok(Kind::Dir),
-        Ok(_) => Ok(Kind::Other),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(Kind::Missing),
-        Err(e) => Err(e).with_context(|| format!("inspecting {}", p.display())),
-    }
+    Ok(())
 }
 
 impl Tree {
@@ -53,31 +51,85 @@ impl Tree {
     /// without either, a new v2 inventory to be written at the first.
     pub fn load(root: &Path) -> Result<Tree> {
         // Canonical, so that an absolute PATH argument can be matched against it.
-        let root = &fs::canonicalize(root)
+        let root = fs::canonicalize(root)
             .with_context(|| format!("root {}: expected a directory", root.display()))?;
+        let dir = Dir::open_root(&root)?;
         for rel in [V2_INVENTORY, V1_INVENTORY] {
-            let path = root.join(rel);
-            if kind(&path)? == Kind::Missing {
-                continue;
+            match dir.kind(rel)? {
+                Kind::Missing => continue,
+                Kind::Symlink => bail!(
+                    "{}: expected a file, found a symlink (not followed)",
+                    dir.show(rel).display()
+                ),
+                Kind::Dir | Kind::Other => {}
             }
-            let text =
-                fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let path = dir.show(rel);
+            let text = dir.read_file(rel)?;
             let inv = parse_inventory(&text)
                 .map_err(anyhow::Error::msg)
+                .and_then(|inv| validate(&inv).map(|()| inv))
                 .with_context(|| format!("parsing {}", path.display()))?;
             return Ok(Tree {
-                root: root.to_path_buf(),
+                root,
+                dir,
                 inv,
                 inv_path: path,
                 inv_exists: true,
             });
         }
         Ok(Tree {
-            root: root.to_path_buf(),
-            inv: Inventory::new_v2(),
             inv_path: root.join(V2_INVENTORY),
+            root,
+            dir,
+            inv: Inventory::new_v2(),
             inv_exists: false,
         })
+    }
+
+    /// What `p` (below the root) is, not following a symlink, nor one on the way.
+    pub fn kind(&self, p: &Path) -> Result<Kind> {
+        if p == self.root {
+            return Ok(Kind::Dir);
+        }
+        self.dir.kind(self.rel(p)?)
+    }
+
+    /// `p` relative to the root.
+    pub fn rel<'a>(&self, p: &'a Path) -> Result<&'a str> {
+        self.dir.rel(p)
+    }
+
+    /// The text of a file below the root, not through a symlink.
+    pub fn read(&self, p: &Path) -> Result<String> {
+        let rel = self.rel(p)?;
+        if self.dir.kind(rel)? == Kind::Symlink {
+            bail!(
+                "{}: expected a file, found a symlink (not followed)",
+                p.display()
+            );
+        }
+        self.dir.read_file(rel)
+    }
+
+    /// The names in directory `p` below the root, sorted.
+    pub fn list(&self, p: &Path) -> Result<Vec<String>> {
+        let rel = self.rel(p)?;
+        let d = self
+            .dir
+            .dir(rel)?
+            .with_context(|| format!("{}: missing", p.display()))?;
+        d.list()
+    }
+
+    /// The target of the symlink `p` below the root.
+    pub fn read_link(&self, p: &Path) -> Result<std::ffi::OsString> {
+        let rel = self.rel(p)?;
+        let (parent, name) = beneath::split(rel);
+        let d = self
+            .dir
+            .dir(parent)?
+            .with_context(|| format!("{}: missing", p.display()))?;
+        d.read_link(name)
     }
 
     pub fn at(&self, rel: &str) -> PathBuf {
@@ -144,25 +196,4 @@ impl Tree {
         }
         Ok(rel)
     }
-}
-
-/// Every directory above `rel` under `base` must be a real directory or missing
-/// (to be made by `mkdir -p`): a symlink there would make us write outside the
-/// place we checked.
-pub fn real_parents(base: &Path, rel: &str) -> Result<()> {
-    let mut p = base.to_path_buf();
-    let parts: Vec<&str> = rel.split('/').collect();
-    for part in parts.iter().take(parts.len().saturating_sub(1)) {
-        p.push(part);
-        match kind(&p)? {
-            Kind::Dir => {}
-            Kind::Missing => return Ok(()),
-            k => bail!(
-                "{}: expected a directory, found {}",
-                p.display(),
-                k.describe()
-            ),
-        }
-    }
-    Ok(())
 }

@@ -2,6 +2,10 @@
 //! `lgetxattr`, `lsetxattr`). A filesystem without xattrs (ENOTSUP) has none to
 //! copy, and one that refuses a namespace to us (EPERM on `trusted.*` as non-root,
 //! ENOTSUP for `user.*` on a symlink) is skipped, as `cp -a` does.
+//!
+//! Below the root, `copy` is given `/proc/self/fd/<dir>/<name>` (see
+//! `beneath::Dir::proc_path`): the directory is our open handle and the `l*`
+//! calls do not follow `name`, so nothing a node planted is followed.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;

@@ -491,3 +491,307 @@ fn get_user_xattr(p: &Path) -> Vec<u8> {
     };
     buf.get(..usize::try_from(n).unwrap_or(0)).unwrap().to_vec()
 }
+
+// Hostile trees (issue 13, point 1): a node that can write its own CDSL
+// directory plants symlinks, or the inventory holds values that climb out of the
+// root. The victim is a directory outside the root; it must come through
+// unchanged, and the tool must refuse with the path and the reason.
+
+/// A directory outside the root: a secret file (mode 600) and a tree to delete.
+fn victim() -> TempDir {
+    let v = TempDir::new().unwrap();
+    write(v.path(), "secret", "secret\n");
+    fs::set_permissions(v.path().join("secret"), fs::Permissions::from_mode(0o600)).unwrap();
+    write(v.path(), "var/lib/rpm/Packages", "victim rpmdb");
+    fs::create_dir_all(v.path().join("etc")).unwrap();
+    for n in ["1", "2", "default"] {
+        fs::create_dir_all(v.path().join(n)).unwrap();
+    }
+    v
+}
+
+/// `v`'s path as seen from `<root>/.cluster/cdsl/<node>`: it climbs out of the
+/// root with `..` (both temp directories sit in the same parent).
+fn climb(v: &TempDir) -> String {
+    format!(
+        "../../../{}",
+        v.path().file_name().unwrap().to_str().unwrap()
+    )
+}
+
+fn replace_with_symlink(root: &Path, rel: &str, to: &Path) {
+    let p = root.join(rel);
+    if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+        fs::remove_dir_all(&p).unwrap();
+    } else if fs::symlink_metadata(&p).is_ok() {
+        fs::remove_file(&p).unwrap();
+    }
+    symlink(to, p).unwrap();
+}
+
+fn edit_inventory(root: &Path, from: &str, to: &str) {
+    let p = root.join(".cdsl_inventory.xml");
+    let text = fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{from:?} not in {text}");
+    fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_node_directory_planted_as_a_symlink_is_not_followed() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    let v = victim();
+    let before = listing(v.path());
+    replace_with_symlink(root, ".cluster/cdsl/2", v.path());
+    // shared would `rm -rf <tree>/2/var/lib/rpm`, i.e. the victim's var/lib/rpm.
+    refused(
+        root,
+        &["shared", "var/lib/rpm"],
+        ".cluster/cdsl/2: expected a directory, found a symlink",
+    );
+    refused(
+        root,
+        &["hostdependent", "etc/hostname"],
+        ".cluster/cdsl/2: expected a directory, found a symlink",
+    );
+    assert_eq!(listing(v.path()), before);
+}
+
+#[test]
+fn a_symlink_planted_below_a_node_directory_is_not_followed() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    let v = victim();
+    let before = listing(v.path());
+    replace_with_symlink(root, ".cluster/cdsl/2/etc", &v.path().join("etc"));
+    replace_with_symlink(root, ".cluster/cdsl/1/var/lib", &v.path().join("var/lib"));
+    refused(
+        root,
+        &["hostdependent", "etc/hostname"],
+        ".cluster/cdsl/2/etc: expected a directory, found a symlink",
+    );
+    refused(
+        root,
+        &["shared", "var/lib/rpm"],
+        ".cluster/cdsl/1/var/lib: expected a directory, found a symlink",
+    );
+    assert_eq!(listing(v.path()), before);
+}
+
+#[test]
+fn a_tree_or_shared_tree_planted_as_a_symlink_is_not_followed() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    let v = victim();
+    let before = listing(v.path());
+    // An empty directory: the shared copy would be made in it.
+    replace_with_symlink(root, ".cluster/shared", &v.path().join("etc"));
+    refused(
+        root,
+        &["shared", "var/lib/rpm"],
+        ".cluster/shared: expected a directory, found a symlink",
+    );
+    replace_with_symlink(root, ".cluster/cdsl", v.path());
+    refused(
+        root,
+        &["hostdependent", "etc/hostname"],
+        ".cluster/cdsl: expected a directory, found a symlink",
+    );
+    refused(
+        root,
+        &["addnode", "3"],
+        ".cluster/cdsl: expected a directory, found a symlink",
+    );
+    assert_eq!(listing(v.path()), before);
+}
+
+#[test]
+fn inventory_values_that_climb_out_of_the_root_are_refused() {
+    let v = victim();
+    let before = listing(v.path());
+    let up = climb(&v);
+    for (from, to, want) in [
+        (
+            "default_dir=\"default\"".to_string(),
+            format!("default_dir=\"{up}\""),
+            "default_dir",
+        ),
+        (
+            "node_prefix=\"\"".to_string(),
+            format!("node_prefix=\"{up}/n\""),
+            "node_prefix",
+        ),
+        (
+            "<noderef ref=\"2\"/>".to_string(),
+            format!("<noderef ref=\"{up}\"/>"),
+            "noderef",
+        ),
+    ] {
+        let d = initialised();
+        let root = d.path();
+        ok(root, &["hostdependent", "var"]);
+        edit_inventory(root, &from, &to);
+        let inv = fs::read_to_string(root.join(".cdsl_inventory.xml")).unwrap();
+        for args in [
+            &["init"][..],
+            &["hostdependent", "etc/hostname"],
+            &["shared", "var/lib/rpm"],
+            &["addnode", "3"],
+        ] {
+            let out = osr_cdsl(root, args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{to} {args:?}: {err}");
+            assert!(err.contains(want), "{to} {args:?}: {err}");
+            assert!(err.contains(&up), "{to} {args:?}: {err}");
+            assert!(err.contains("one plain name"), "{to} {args:?}: {err}");
+            assert_eq!(listing(v.path()), before, "{to} {args:?}");
+            assert_eq!(
+                fs::read_to_string(root.join(".cdsl_inventory.xml")).unwrap(),
+                inv
+            );
+        }
+    }
+}
+
+#[test]
+fn cluster_conf_node_names_that_climb_out_of_the_root_are_refused() {
+    let v = victim();
+    let before = listing(v.path());
+    let d = base();
+    let root = d.path();
+    ok(root, &["init"]);
+    edit_inventory(root, "use_nodeids=\"True\"", "use_nodeids=\"False\"");
+    let up = climb(&v);
+    write(
+        root,
+        "etc/cluster/cluster.conf",
+        &CLUSTER_CONF.replace("name=\"node2\"", &format!("name=\"{up}\"")),
+    );
+    for args in [&["init"][..], &["hostdependent", "etc/hostname"]] {
+        refused(root, args, &format!("{up:?}: expected one plain name"));
+        assert_eq!(listing(v.path()), before, "{args:?}");
+    }
+}
+
+#[test]
+fn the_inventory_temp_file_is_not_followed() {
+    let d = initialised();
+    let root = d.path();
+    let v = victim();
+    let before = listing(v.path());
+    // The old fixed name, planted by a node that can write the root.
+    symlink(
+        v.path().join("secret"),
+        root.join(".cdsl_inventory.xml.tmp"),
+    )
+    .unwrap();
+    ok(root, &["hostdependent", "etc/hostname"]);
+    ok(root, &["addnode", "3"]);
+    assert_eq!(listing(v.path()), before);
+    let md = fs::symlink_metadata(root.join(".cdsl_inventory.xml")).unwrap();
+    assert!(md.is_file(), "the inventory is {md:?}");
+    assert_eq!(inventory(root).cdsls[0].nodes, ["1", "2", "3"]);
+    // No temp file is left behind, and the planted link is left alone.
+    let mut names: Vec<String> = fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".cdsl_inventory"))
+        .collect();
+    names.sort();
+    assert_eq!(names, [".cdsl_inventory.xml", ".cdsl_inventory.xml.tmp"]);
+}
+
+#[test]
+fn a_symlinked_inventory_or_cluster_conf_is_not_read() {
+    let v = victim();
+    let d = base();
+    let root = d.path();
+    ok(root, &["init"]);
+    fs::rename(
+        root.join(".cdsl_inventory.xml"),
+        v.path().join("inventory.xml"),
+    )
+    .unwrap();
+    symlink(
+        v.path().join("inventory.xml"),
+        root.join(".cdsl_inventory.xml"),
+    )
+    .unwrap();
+    refused(
+        root,
+        &["list"],
+        ".cdsl_inventory.xml: expected a file, found a symlink",
+    );
+    let d = base();
+    let root = d.path();
+    fs::rename(
+        root.join("etc/cluster/cluster.conf"),
+        v.path().join("cluster.conf"),
+    )
+    .unwrap();
+    symlink(
+        v.path().join("cluster.conf"),
+        root.join("etc/cluster/cluster.conf"),
+    )
+    .unwrap();
+    refused(
+        root,
+        &["init"],
+        "etc/cluster/cluster.conf: expected a file, found a symlink",
+    );
+}
+
+#[test]
+fn a_planted_symlink_is_copied_and_removed_as_a_link() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    let v = victim();
+    let before = listing(v.path());
+    // In default: copied by addnode as a link, with its owner and times, the
+    // victim neither read nor written.
+    symlink(
+        v.path().join("secret"),
+        root.join(".cluster/cdsl/default/evil"),
+    )
+    .unwrap();
+    ok(root, &["addnode", "3"]);
+    assert_eq!(
+        fs::read_link(root.join(".cluster/cdsl/3/evil")).unwrap(),
+        v.path().join("secret")
+    );
+    // A node's copy replaced by a link to a directory: shared unlinks the link
+    // and leaves the directory it points to alone.
+    replace_with_symlink(
+        root,
+        ".cluster/cdsl/2/var/lib/rpm",
+        &v.path().join("var/lib/rpm"),
+    );
+    ok(root, &["shared", "var/lib/rpm"]);
+    assert_eq!(
+        link(root, ".cluster/cdsl/2/var/lib/rpm"),
+        "../../../../../.cluster/shared/var/lib/rpm"
+    );
+    assert_eq!(listing(v.path()), before);
+}
+
+#[test]
+fn check_reports_a_planted_symlink_without_following_it() {
+    let d = initialised();
+    let root = d.path();
+    ok(root, &["hostdependent", "var"]);
+    ok(root, &["shared", "var/lib/rpm"]);
+    let v = victim();
+    replace_with_symlink(root, ".cluster/cdsl/2", v.path());
+    let out = osr_cdsl(root, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let want = format!(
+        "{}/.cluster/cdsl/2: expected a directory, found a symlink (not followed)",
+        root.display()
+    );
+    assert_eq!(text.lines().collect::<Vec<_>>(), [want.as_str()], "{text}");
+}
