@@ -46,8 +46,19 @@ fn every_fixture_reads_the_same_stripped() {
             without_fenceack_credentials(parse(&xml).unwrap()),
             "failed testcase: {name}"
         );
-        for word in ["passwd=", "password=", "login=", "community=", "<fencedevices", "<fence>"] {
-            assert!(!s.text.contains(word), "{name}: {word} left in:\n{}", s.text);
+        for word in [
+            "passwd=",
+            "password=",
+            "login=",
+            "community=",
+            "<fencedevices",
+            "<fence>",
+        ] {
+            assert!(
+                !s.text.contains(word),
+                "{name}: {word} left in:\n{}",
+                s.text
+            );
         }
     }
 }

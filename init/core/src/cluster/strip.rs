@@ -62,7 +62,10 @@ pub enum What {
     /// The element at this path (`/cluster/fencedevices`), with its content.
     Element(String),
     /// The attribute `name` of the element at `path`.
-    Attr { path: String, name: String },
+    Attr {
+        path: String,
+        name: String,
+    },
     Comment,
 }
 
@@ -361,7 +364,11 @@ mod tests {
             "  <cman keyfile=\"/etc/cluster/key\"/>\n  <unknown Password = \"p1\" name=\"u\" snmp_priv_passwd=\"p2\" passwd_script=\"/bin/p3\"\n     COMMUNITY=\"p4\" shared_secret=\"p5\" key=\"p6\"/>\n",
         );
         let s = strip(&xml).unwrap();
-        assert!(s.text.contains("<cman keyfile=\"/etc/cluster/key\"/>"), "{}", s.text);
+        assert!(
+            s.text.contains("<cman keyfile=\"/etc/cluster/key\"/>"),
+            "{}",
+            s.text
+        );
         assert!(s.text.contains("<unknown name=\"u\"/>"), "{}", s.text);
         let names: Vec<_> = s
             .removed
@@ -373,7 +380,14 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["Password", "snmp_priv_passwd", "passwd_script", "COMMUNITY", "shared_secret", "key"]
+            [
+                "Password",
+                "snmp_priv_passwd",
+                "passwd_script",
+                "COMMUNITY",
+                "shared_secret",
+                "key"
+            ]
         );
         assert_eq!(s.removed[3].line, 7);
     }
@@ -382,7 +396,10 @@ mod tests {
     fn comments_go_cdata_and_the_rest_stay_as_written() {
         let xml = "<?xml version=\"1.0\"?>\n<!-- <fencedevice passwd=\"old\"/> -->\n<cluster name='c' >\n  <clusternodes><clusternode name=\"n&amp;1\" nodeid=\"1\">\n    <com_info><eth name=\"eth0\"><properties><property name=\"DELAY\"><![CDATA[0]]></property></properties></eth></com_info>\n  </clusternode></clusternodes>\n</cluster>\n";
         let s = strip(xml).unwrap();
-        assert_eq!(s.text, xml.replace("\n<!-- <fencedevice passwd=\"old\"/> -->", ""));
+        assert_eq!(
+            s.text,
+            xml.replace("\n<!-- <fencedevice passwd=\"old\"/> -->", "")
+        );
         assert_eq!(removed(&s), ["line 2: a comment"]);
     }
 
