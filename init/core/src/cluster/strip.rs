@@ -105,14 +105,15 @@ pub fn strip(xml: &str) -> Result<Stripped, StripError> {
     let original = parse(xml)?;
     let stripped = filter(xml)?;
     let again = parse(&stripped.text)?;
-    if again != without_fenceackserver_credentials(original) {
+    if again != as_stripped(original) {
         return Err(StripError::Changed);
     }
     Ok(stripped)
 }
 
-/// `conf` as it reads once stripped.
-fn without_fenceackserver_credentials(mut conf: ClusterConf) -> ClusterConf {
+/// `conf` as its file reads once stripped: without the fenceackserver's user and
+/// password, the same in everything else.
+pub fn as_stripped(mut conf: ClusterConf) -> ClusterConf {
     for node in &mut conf.nodes {
         if let Some(fas) = &mut node.com.fenceackserver {
             fas.user = None;
