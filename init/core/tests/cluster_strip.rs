@@ -3,6 +3,9 @@
 //! read, once stripped, as the original did (but for the fenceackserver's user and
 //! password), and keep no credential.
 
+// Test helpers outside #[test] functions: a panic here is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use osr_core::cluster::parse;
