@@ -243,14 +243,16 @@ osr_rs_embed() {
     done <<<"$_out"
 }
 
-# called by dracut
+# called by dracut.  Failures exit: dracut (059) ignores install()'s status
+# (module_install's result is not checked), so `return 1` would still write an image,
+# e.g. one without its cluster.conf, whose nodes then boot as no cluster node.
 install() {
     local _bin _bb _a _p _have
     _bin=$(osr_rs_binary)
 
     inst_simple "$_bin" /usr/sbin/osr-init || {
         dfatal "osr-rs: cannot install $_bin"
-        return 1
+        exit 1
     }
     chmod 0755 "${initdir}/usr/sbin/osr-init"
 
@@ -295,24 +297,24 @@ install() {
     # build host's own /etc/cluster/cluster.conf is installed when it exists.  An image
     # without the file boots a node that is no cluster node (root= and ip= only).  The
     # credentials in it are removed (osr_cluster_conf_secrets, in the header).
-    osr_rs_secrets >/dev/null || return 1
+    osr_rs_secrets >/dev/null || exit 1
     if [[ ${osr_cluster_conf-} ]]; then
         if [[ ! -f $osr_cluster_conf ]]; then
             dfatal "osr-rs: osr_cluster_conf=$osr_cluster_conf: no such file"
-            return 1
+            exit 1
         fi
         osr_rs_embed cluster-conf "$osr_cluster_conf" "${initdir}/etc/cluster/cluster.conf" ||
-            return 1
+            exit 1
     elif [[ -f $dracutsysrootdir/etc/cluster/cluster.conf ]]; then
         osr_rs_embed cluster-conf "$dracutsysrootdir/etc/cluster/cluster.conf" \
-            "${initdir}/etc/cluster/cluster.conf" || return 1
+            "${initdir}/etc/cluster/cluster.conf" || exit 1
     fi
 
     osr_rs_wants_dlm_stack
     case $? in
-        0) osr_rs_install_dlm_stack || return 1 ;;
+        0) osr_rs_install_dlm_stack || exit 1 ;;
         1) ;;
-        *) return 1 ;;
+        *) exit 1 ;;
     esac
 
     # mount points and the console
