@@ -21,6 +21,27 @@
 #   osr_cluster_conf="/path/cluster.conf"
 #                                       the cluster.conf to embed (default: the build host's
 #                                       /etc/cluster/cluster.conf, if any)
+#   osr_cluster_conf_secrets=strip|keep what the embedded cluster.conf and dlm.conf keep of
+#                                       their credentials.  strip (the default, also when
+#                                       empty): none.  The image is served over TFTP/HTTP
+#                                       without authentication, so anyone on the PXE network
+#                                       could read the cluster's fence (power control)
+#                                       passwords in it.  `osr-init strip-cluster-conf`
+#                                       removes <fencedevices>, each node's <fence> and
+#                                       <unfence>, <rm>, <fenceackserver>'s user and passwd,
+#                                       every attribute named login, username, community,
+#                                       key or psk or whose name contains passw or secret
+#                                       (passwd, password, passwd_script,
+#                                       snmp_priv_passwd...), and comments; everything else
+#                                       is kept as written, paths to key files included.
+#                                       `osr-init strip-dlm-conf` removes dlm.conf's
+#                                       device, connect and unfence lines (fence devices and
+#                                       their agents' arguments) and comments; its settings
+#                                       stay.  Each removal is logged (never the value); a
+#                                       cluster.conf osr-init cannot read fails the build.
+#                                       osr-init uses none of what is removed.  keep: both
+#                                       files as they are (with a warning: the image then
+#                                       carries the credentials)
 #   osr_cluster_stack=auto|dlm|none     the corosync + dlm_controld stack a GFS2 root with
 #                                       lock_dlm needs (docs/cluster-stack.md).  auto (the
 #                                       default): installed when the embedded cluster.conf has
@@ -173,24 +194,65 @@ osr_rs_install_dlm_stack() {
     if [[ -f $dracutsysrootdir/etc/dlm/dlm.conf ]]; then
         # the admin's dlm.conf wins over osr-init's (fencing off); fence agents are not in
         # the image
-        "$DRACUT_INSTALL" ${dracutsysrootdir:+-r "$dracutsysrootdir"} -D "$_tree" /etc/dlm/dlm.conf || {
-            dfatal "osr-rs: cannot install /etc/dlm/dlm.conf into the cluster stack"
+        osr_rs_embed dlm-conf "$dracutsysrootdir/etc/dlm/dlm.conf" "$_tree/etc/dlm/dlm.conf" ||
             return 1
-        }
-        if grep -Eq '^[[:space:]]*device[[:space:]]' "$dracutsysrootdir/etc/dlm/dlm.conf"; then
+        if grep -Eq '^[[:space:]]*device[[:space:]]' "$_tree/etc/dlm/dlm.conf"; then
             dwarn "osr-rs: /etc/dlm/dlm.conf names fence devices; their agents are not in the image"
+        elif grep -Eq '^[[:space:]]*device[[:space:]]' "$dracutsysrootdir/etc/dlm/dlm.conf"; then
+            dwarn "osr-rs: /etc/dlm/dlm.conf's fence devices are not in the image (osr_cluster_conf_secrets=keep keeps them, with their passwords); with enable_fencing on, lock recovery then waits for a fence that never comes (docs/cluster-stack.md)"
         fi
     fi
 }
 
-# called by dracut
+# osr_cluster_conf_secrets: strip (default) or keep
+osr_rs_secrets() {
+    case ${osr_cluster_conf_secrets:-strip} in
+        strip | keep) printf '%s\n' "${osr_cluster_conf_secrets:-strip}" ;;
+        *)
+            derror "osr-rs: osr_cluster_conf_secrets=$osr_cluster_conf_secrets: expected strip or keep"
+            return 1
+            ;;
+    esac
+}
+
+# embed the build host's cluster.conf or dlm.conf (KIND: cluster-conf or dlm-conf) SRC as
+# DEST (a path in the image tree): without its credentials (osr-init strip-KIND), or as it
+# is with osr_cluster_conf_secrets=keep.  Never the unstripped file when stripping fails.
+osr_rs_embed() {
+    local _kind=$1 _src=$2 _dest=$3 _mode _out _line
+    _mode=$(osr_rs_secrets) || return 1
+    mkdir -p "${_dest%/*}" || {
+        dfatal "osr-rs: cannot create ${_dest%/*}"
+        return 1
+    }
+    if [[ $_mode == keep ]]; then
+        dwarn "osr-rs: osr_cluster_conf_secrets=keep: $_src goes into the image as it is; its fence and other passwords, if any, are then readable by anyone who can fetch the image"
+        if ! { cp -- "$_src" "$_dest" && chmod 0644 "$_dest"; }; then
+            dfatal "osr-rs: cannot install $_src"
+            return 1
+        fi
+        return 0
+    fi
+    if ! _out=$("$(osr_rs_binary)" "strip-$_kind" "$_src" "$_dest" 2>&1); then
+        rm -f -- "$_dest"
+        dfatal "osr-rs: $_src: not embedded: $_out"
+        return 1
+    fi
+    while IFS= read -r _line; do
+        [[ $_line ]] && dinfo "osr-rs: $_line"
+    done <<<"$_out"
+}
+
+# called by dracut.  Failures exit: dracut (059) ignores install()'s status
+# (module_install's result is not checked), so `return 1` would still write an image,
+# e.g. one without its cluster.conf, whose nodes then boot as no cluster node.
 install() {
     local _bin _bb _a _p _have
     _bin=$(osr_rs_binary)
 
     inst_simple "$_bin" /usr/sbin/osr-init || {
         dfatal "osr-rs: cannot install $_bin"
-        return 1
+        exit 1
     }
     chmod 0755 "${initdir}/usr/sbin/osr-init"
 
@@ -233,25 +295,26 @@ install() {
     # dracut.conf: osr_cluster_conf="/path/on/the/build/host/cluster.conf" installs that file
     # as /etc/cluster/cluster.conf (a missing file fails the build); without the setting, the
     # build host's own /etc/cluster/cluster.conf is installed when it exists.  An image
-    # without the file boots a node that is no cluster node (root= and ip= only).
+    # without the file boots a node that is no cluster node (root= and ip= only).  The
+    # credentials in it are removed (osr_cluster_conf_secrets, in the header).
+    osr_rs_secrets >/dev/null || exit 1
     if [[ ${osr_cluster_conf-} ]]; then
         if [[ ! -f $osr_cluster_conf ]]; then
             dfatal "osr-rs: osr_cluster_conf=$osr_cluster_conf: no such file"
-            return 1
+            exit 1
         fi
-        inst_simple "$osr_cluster_conf" /etc/cluster/cluster.conf || {
-            dfatal "osr-rs: cannot install $osr_cluster_conf as /etc/cluster/cluster.conf"
-            return 1
-        }
+        osr_rs_embed cluster-conf "$osr_cluster_conf" "${initdir}/etc/cluster/cluster.conf" ||
+            exit 1
     elif [[ -f $dracutsysrootdir/etc/cluster/cluster.conf ]]; then
-        inst_simple "$dracutsysrootdir/etc/cluster/cluster.conf" /etc/cluster/cluster.conf
+        osr_rs_embed cluster-conf "$dracutsysrootdir/etc/cluster/cluster.conf" \
+            "${initdir}/etc/cluster/cluster.conf" || exit 1
     fi
 
     osr_rs_wants_dlm_stack
     case $? in
-        0) osr_rs_install_dlm_stack || return 1 ;;
+        0) osr_rs_install_dlm_stack || exit 1 ;;
         1) ;;
-        *) return 1 ;;
+        *) exit 1 ;;
     esac
 
     # mount points and the console

@@ -8,6 +8,7 @@ use osr_core::config::Config;
 use osr_core::ip::Mac;
 use osr_core::plan::{self, Plan, Step};
 
+use crate::strip_cli::Kind;
 use crate::sys::boot;
 
 const USAGE: &str = "\
@@ -31,6 +32,18 @@ Usage:
       --apply also puts the address, MTU and routes on the interface. Exchanges are
       logged on stderr (--quiet: warnings only). Exit status 0 with a lease, 1 without,
       2 for a usage error.
+  osr-init strip-cluster-conf <in> <out>
+      Write cluster.conf <in> to <out> without what may hold a credential and
+      osr-init does not use: <fencedevices>, each node's <fence> and <unfence>, <rm>,
+      <fenceackserver>'s user and passwd, every attribute named login, username,
+      community, key or psk or whose name contains passw or secret, and comments;
+      the rest as written. Prints each removal (never its value). Exit status 1 if
+      <in> is not a cluster.conf osr-init can read (then nothing is written). The
+      dracut module embeds cluster.conf this way unless
+      osr_cluster_conf_secrets=keep.
+  osr-init strip-dlm-conf <in> <out>
+      The same for dlm.conf: without its device, connect and unfence lines (the
+      fence devices and their agents' arguments) and comments.
   osr-init --version
   osr-init --help
 
@@ -48,6 +61,8 @@ pub fn run(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         ["dhcp", rest @ ..] => crate::dhcp_cli::run(rest),
+        ["strip-cluster-conf", rest @ ..] => crate::strip_cli::run(Kind::ClusterConf, rest),
+        ["strip-dlm-conf", rest @ ..] => crate::strip_cli::run(Kind::DlmConf, rest),
         ["plan", rest @ ..] => match plan_args(rest).and_then(|(text, macs)| dry_run(&text, &macs))
         {
             Ok(text) => {

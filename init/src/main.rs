@@ -12,6 +12,7 @@ mod fatal;
 mod handover;
 mod pid1;
 mod state;
+mod strip_cli;
 mod sys;
 
 use std::process::ExitCode;

@@ -29,6 +29,7 @@ use crate::ip::Mac;
 mod eth;
 mod identify;
 mod schema;
+pub mod strip;
 mod tree;
 
 pub use identify::{hostname, identify, Identity, IdentityError, MacMatch, NodeMacs, Source};

@@ -14,6 +14,7 @@ pub mod cmdline;
 pub mod config;
 pub mod corosync;
 pub mod dhcp;
+pub mod dlm_conf;
 pub mod dns;
 pub mod gfs2;
 pub mod handover;

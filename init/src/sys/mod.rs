@@ -32,6 +32,7 @@ pub mod dhcp;
 pub mod dns;
 #[cfg(test)]
 pub mod fake;
+pub mod files;
 pub mod kmod;
 pub mod kmsg;
 pub mod linux;
