@@ -50,7 +50,7 @@ NET_DELAY=0             NET=tap: milliseconds each NIC's relay holds every frame
                         socket on the namespace's loopback, the relay its other end and the tap's (a
                         port of br0), for the whole boot.  Its log OUTDIR/dhcp/relay-tapN.log counts
                         the frames passed and dropped each way; with NET_LOSS a relay that dropped
-                        nothing either way fails the scenario
+                        no frame in one of the two directions fails the scenario
 ROGUE_DHCP=             NET=tap: MODE[:VARIANT,...]: a second DHCP server on the segment,
                         tests/netns/fake-dhcp-server.py --mode MODE [--variants VARIANT,...] (spoof:
                         ACKs and NAKs for REQUESTs that name dnsmasq, see that file) at 10.77.0.66, in a
