@@ -17,6 +17,14 @@
 #   lab_tapnet_create NTAPS      NET=tap: bridge br0 (10.77.0.1/24) with tap0..tapN-1 in the ns
 #   lab_tap_nic ID TAP MAC [MODEL] [VNET_HDR]   qemu args for one NIC on such a tap
 #   lab_vlan_start VID DIR       vlan<VID> (10.78.0.1/24): VLAN VID of br0, terminated in userspace
+#   lab_relay_start TAP RPORT QPORT LOSS DELAY SEED LOG   a userspace relay between qemu (a UDP
+#                                netdev on the ns's loopback) and TAP: LOSS % of the frames
+#                                dropped, the rest delayed by DELAY ms, each way (LAB_RELAY_PID)
+#   lab_relay_nic ID RPORT QPORT MAC [MODEL]   qemu args for one NIC through such a relay
+#   lab_rogue_dhcp_start DIR MODE [VARIANTS]   fake-dhcp-server.py (tests/netns) at 10.77.0.66 in
+#                                a namespace of its own behind br0 (a veth), log DIR/rogue.log
+#   lab_dhcp_slow                dnsmasq's replies (UDP source port 67) leave br0 at 4 kbit/s
+#   lab_dnsmasq_stop             stop dnsmasq
 #   lab_dnsmasq_start DIR [ARGS...]   dnsmasq (DHCP only) on br0 (and vlan<VID>) in the ns
 #   lab_dnsmasq_wait [SECS]      until it listens on port 67
 #   lab_dnsmasq_summary DIR      one line: what dnsmasq saw and answered (DHCP message counts)
@@ -56,6 +64,8 @@ LAB_QEMU_PID=""
 LAB_DNSMASQ_PID=""
 LAB_SYSLOG_PID="" LAB_SYSLOG_PORT=""
 LAB_VLAN_IFACE=""  # vlan<VID> once lab_vlan_start ran: dnsmasq serves it too
+LAB_ROGUE_NS="" LAB_ROGUE_PID=""
+LAB_RELAY_PID="" # the last relay lab_relay_start started
 
 # ------------------------------------------------------------------ network namespace
 lab_netns_create() { # NAME (made unique with our PID)
@@ -98,6 +108,11 @@ NFS_CORE_PARAM {
     Mount_Path_Pseudo = true;
 }
 NFSV4 {
+    # owners and groups as bare numbers (as knfsd sends them with AUTH_SYS): with names the
+    # client maps them by an upcall that runs /sbin/request-key from the node's root, which
+    # deadlocks the state recovery after a server restart when the root is this export
+    # (fault-server-outage: the state manager stuck in nfs_idmap_get_key)
+    Only_Numeric_Owners = true;
     Graceless = true;
     Lease_Lifetime = 10;
     RecoveryRoot = "$d/recovery";
@@ -277,6 +292,124 @@ lab_vlan_start() { # VID DIR: vlan<VID> with 10.78.0.1/24, the relay logs to DIR
         sleep 0.05
     done
     return 1
+}
+
+# A lossy, slow link in userspace (the host kernel may lack sch_netem, as the one this was
+# written on does): qemu's NIC is a UDP socket netdev on the namespace's loopback
+# (lab_relay_nic: -netdev socket,udp=127.0.0.1:RPORT,localaddr=127.0.0.1:QPORT), and the relay
+# is its other end and the tap's (opened with TUNSETIFF; the tap stays a port of br0).  Every
+# frame, either way, is dropped with probability LOSS/100 (random.Random(SEED): the same
+# frame numbers each run), the others are passed on DELAY ms after they came, in order.  No
+# vnet header on either side: a socket netdev gives the guest no checksum offload, and the tap
+# hands the relay finished frames.  The log: the settings, then a line of counts every 5 s
+# while frames pass, and at the end (SIGTERM):
+#   relay tap0: to-guest passed=N dropped=N to-host passed=N dropped=N
+LAB_RELAY_PY='
+import collections, fcntl, os, random, select, signal, socket, struct, sys, time
+tapname, rport, qport, loss, delay, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]) / 1000.0, int(sys.argv[6])
+tap = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(tap, 0x400454CA, struct.pack("16sH", tapname.encode(), 0x0002 | 0x1000))  # TUNSETIFF: IFF_TAP|IFF_NO_PI
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", rport))
+guest = ("127.0.0.1", qport)
+rnd = random.Random(seed)
+# per direction: frames waiting (time due, bytes), passed, dropped
+q = {"to-guest": collections.deque(), "to-host": collections.deque()}
+n = {k: [0, 0] for k in q}
+def counts():
+    return "relay %s: %s" % (tapname, " ".join("%s passed=%d dropped=%d" % (k, n[k][0], n[k][1]) for k in q))
+def stop(*_):
+    print(counts() + " (end)", flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
+print("relay %s: udp 127.0.0.1:%d <-> qemu 127.0.0.1:%d, loss %g%%, delay %g ms, seed %d" % (tapname, rport, qport, loss, delay * 1000, seed), flush=True)
+def take(d, frame):
+    if rnd.random() * 100 < loss:
+        n[d][1] += 1
+    else:
+        q[d].append((time.monotonic() + delay, frame))
+said, last = None, time.monotonic()
+while True:
+    now = time.monotonic()
+    due = [w[0][0] for w in q.values() if w]
+    wait = max(0.0, min(due) - now) if due else 5.0
+    r, _, _ = select.select([s, tap], [], [], min(wait, 5.0))
+    if tap in r:
+        take("to-guest", os.read(tap, 65536))
+    if s in r:
+        take("to-host", s.recv(65536))
+    now = time.monotonic()
+    while q["to-guest"] and q["to-guest"][0][0] <= now:
+        s.sendto(q["to-guest"].popleft()[1], guest)
+        n["to-guest"][0] += 1
+    while q["to-host"] and q["to-host"][0][0] <= now:
+        try:
+            os.write(tap, q["to-host"].popleft()[1])
+        except OSError:
+            pass  # (the tap down: lost, as on a wire)
+        n["to-host"][0] += 1
+    if now - last >= 5.0:
+        c = counts()
+        if c != said:
+            print(c, flush=True)
+            said = c
+        last = now
+'
+lab_relay_start() { # TAP RPORT QPORT LOSS DELAY SEED LOG; needs LAB_NS
+    [ -n "$LAB_NS" ] || tl_die "lab_relay_start: no namespace"
+    tl_start "$7" ip netns exec "$LAB_NS" "$TL_PY" -c "$LAB_RELAY_PY" "$1" "$2" "$3" "$4" "$5" "$6"
+    LAB_RELAY_PID=$TL_PID
+    # attached when the tap has a carrier
+    local i
+    for i in $(seq 100); do
+        [ "$(ip netns exec "$LAB_NS" cat "/sys/class/net/$1/carrier" 2>/dev/null)" = 1 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+lab_relay_nic() { # ID RPORT QPORT MAC [MODEL]
+    printf '%s\n' -netdev "socket,id=$1,udp=127.0.0.1:$2,localaddr=127.0.0.1:$3" \
+        -device "${5:-virtio-net-pci},netdev=$1,mac=$4,romfile="
+}
+
+# A second DHCP server on the segment: tests/netns/fake-dhcp-server.py (its modes and variants
+# are described there) in a namespace of its own (LAB_NS-rogue), at 10.77.0.66 on eth0, the
+# peer of the veth rogue0, a port of br0.  Its log (RECV/SEND lines) is DIR/rogue.log.
+LAB_ROGUE_ADDR=10.77.0.66
+lab_rogue_dhcp_start() { # DIR MODE [VARIANTS]; needs LAB_NS and br0
+    local d=$1 mode=$2 ns="$LAB_NS-rogue" v=()
+    [ -n "${3:-}" ] && v=(--variants "$3")
+    tl_netns_add "$ns"
+    LAB_ROGUE_NS=$ns
+    ip -n "$LAB_NS" link add rogue0 type veth peer name eth0 address 52:54:00:66:66:66 netns "$ns" || return 1
+    ip -n "$LAB_NS" link set rogue0 master "$LAB_BR" up || return 1
+    ip -n "$ns" addr add "$LAB_ROGUE_ADDR/24" dev eth0 || return 1
+    ip -n "$ns" link set eth0 up || return 1
+    tl_start "$d/rogue.out" ip netns exec "$ns" "$TL_PY" "$LAB_REPO/tests/netns/fake-dhcp-server.py" \
+        --iface eth0 --addr "$LAB_ROGUE_ADDR" --mode "$mode" --log "$d/rogue.log" "${v[@]}"
+    LAB_ROGUE_PID=$TL_PID
+    tl_udp_wait "$ns" 67 "$LAB_ROGUE_PID" 10
+}
+
+# dnsmasq's DHCP replies held back, nothing else: an HTB on br0 whose default class is fast and
+# whose class 1:20, for what leaves with UDP source port 67 (u32), is 4 kbit/s with a bucket of
+# 100 bytes: a reply (about 370 bytes) passes when the bucket is not in debt, and leaves it in
+# debt, so the ACK right after the OFFER waits about 0.5 s, while what a rogue
+# server behind another port sends is forwarded port to port, past br0's qdisc.  (tc's prio
+# qdisc is missing from the host kernel this was written on; htb and u32 are there.)
+lab_dhcp_slow() {
+    tc -n "$LAB_NS" qdisc add dev "$LAB_BR" root handle 1: htb default 10 &&
+        tc -n "$LAB_NS" class add dev "$LAB_BR" parent 1: classid 1:10 htb rate 10gbit &&
+        tc -n "$LAB_NS" class add dev "$LAB_BR" parent 1: classid 1:20 htb rate 4kbit burst 100 cburst 100 &&
+        tc -n "$LAB_NS" filter add dev "$LAB_BR" parent 1: protocol ip prio 1 u32 \
+            match ip protocol 17 0xff match ip sport 67 0xffff flowid 1:20
+}
+
+lab_dnsmasq_stop() {
+    [ -n "$LAB_DNSMASQ_PID" ] || return 0
+    tl_stop "$LAB_DNSMASQ_PID"
+    LAB_DNSMASQ_PID=""
 }
 
 lab_dnsmasq_start() { # DIR [DNSMASQ ARGS...]: DHCP only (--port=0), leases/pid/log in DIR

@@ -43,6 +43,27 @@ HOST_VLAN=              NET=tap: VLAN id VID on br0, terminated on the host's ta
                         10.78.0.1/24 (the NFS server there too); dnsmasq also serves 10.78.0.100-199
                         on it.  Done by a userspace relay (lab_vlan_start in lib.sh: the host kernel
                         need not have 8021q); the guest's taps then run with vnet_hdr=off
+NET_LOSS=0              NET=tap: percent (0-99) of the frames each NIC's relay drops at random, each way
+NET_DELAY=0             NET=tap: milliseconds each NIC's relay holds every frame it passes, each way.
+                        With either one not 0 every NIC goes through a userspace relay (lab_relay_start
+                        in lib.sh; the host kernel need not have sch_netem): qemu's netdev is a UDP
+                        socket on the namespace's loopback, the relay its other end and the tap's (a
+                        port of br0), for the whole boot.  Its log OUTDIR/dhcp/relay-tapN.log counts
+                        the frames passed and dropped each way; with NET_LOSS a relay that dropped
+                        no frame in one of the two directions fails the scenario
+ROGUE_DHCP=             NET=tap: MODE[:VARIANT,...]: a second DHCP server on the segment,
+                        tests/netns/fake-dhcp-server.py --mode MODE [--variants VARIANT,...] (spoof:
+                        ACKs and NAKs for REQUESTs that name dnsmasq, see that file) at 10.77.0.66, in a
+                        namespace of its own behind br0; dnsmasq's DHCP replies then leave br0 at
+                        4 kbit/s (lab_dhcp_slow), so the rogue answers first.  Its log:
+                        OUTDIR/dhcp/rogue.log; a rogue that sent nothing fails the scenario
+SERVER_OUTAGE=0         seconds: when node 1's console shows REALROOT-INIT (the node reached its
+                        root), the NFS server (ganesha and rpcbind) is stopped, started again SECONDS
+                        later, and then the export gets the file /lab-server-back holding "back", for
+                        the node to wait for (osrtest.hold=/lab-server-back:SECS) before its checks;
+                        needs OWN_ROOT=1
+DNSMASQ_STOP=no         no | root: root: dnsmasq is stopped when node 1's console shows REALROOT-INIT,
+                        and not started again (the DHCP server gone while the root runs); NET=tap
 LINK_DOWN=              a netdev id (n0): qemu's monitor runs "set_link n0 off" right after qemu
                         starts, before the guest loads its NIC driver: that NIC has no carrier
 MACS=()                 bash array: one node per MAC, booted at the same time (qemu started for all
@@ -222,6 +243,12 @@ scen_validate() { # the loaded scenario's variables, each against its form
     scen_word HOST_VLAN '[1-9][0-9]{0,3}' "a VLAN id (1-4094)"
     scen_word LINK_DOWN 'n[0-9]+' "a netdev id n0, n1, ..."
     scen_word SERVER_DELAY '[0-9]+' "seconds (an integer)"
+    scen_word SERVER_OUTAGE '[0-9]+' "seconds (an integer)"
+    scen_word NET_LOSS '[0-9]|[1-9][0-9]' "a percentage 0-99"
+    scen_word NET_DELAY '[0-9]+' "milliseconds (an integer)"
+    scen_word ROGUE_DHCP '(silent|nak-first|rogue|spoof|flood)(:[a-z0-9-]+(,[a-z0-9-]+)*)?' \
+        "MODE[:VARIANT,...] of tests/netns/fake-dhcp-server.py"
+    scen_word DNSMASQ_STOP 'no|root' "no or root"
     scen_word TIMEOUT '[1-9][0-9]*' "seconds (an integer > 0)"
     scen_word SYSLOG_LISTEN '[1-9][0-9]*' "a UDP port"
     scen_word DISK '[^/]+' "a file name in the disks directory"
@@ -229,6 +256,14 @@ scen_validate() { # the loaded scenario's variables, each against its form
     [ -z "$HOST_VLAN" ] || [ "$NET" = tap ] || scen_die HOST_VLAN "nothing without NET=tap"
     [ -z "$HOST_ADDRS" ] || [ "$NET" = tap ] || scen_die HOST_ADDRS "nothing without NET=tap"
     [ "$NFS" = yes ] || [ "$SERVER_DELAY" = 0 ] || scen_die SERVER_DELAY "0 with NFS=no"
+    [ "$NFS" = yes ] || [ "$SERVER_OUTAGE" = 0 ] || scen_die SERVER_OUTAGE "0 with NFS=no"
+    [ "$SERVER_OUTAGE" = 0 ] || [ "$OWN_ROOT" = 1 ] ||
+        scen_die OWN_ROOT "1 with SERVER_OUTAGE (the host writes /lab-server-back into the export)"
+    [ "$NET_LOSS$NET_DELAY" = 00 ] || [ "$NET" = tap ] || scen_die NET_LOSS "0 (and NET_DELAY 0) without NET=tap"
+    [ "$NET_LOSS$NET_DELAY" = 00 ] || [ -z "$HOST_VLAN" ] || scen_die NET_LOSS "0 (and NET_DELAY 0) with HOST_VLAN"
+    [ -z "$ROGUE_DHCP" ] || [ "$NET" = tap ] || scen_die ROGUE_DHCP "nothing without NET=tap"
+    [ "$DNSMASQ_STOP" = no ] || { [ "$NET" = tap ] && [ "$DNSMASQ" = yes ]; } ||
+        scen_die DNSMASQ_STOP "no without NET=tap and DNSMASQ=yes"
     if [ -n "$DISK" ] && ! "$LAB_DIR/mkdisk" --list | cut -d' ' -f1 | grep -qxF -- "$DISK"; then
         scen_die DISK "one of: $("$LAB_DIR/mkdisk" --list | cut -d' ' -f1 | paste -sd' ')"
     fi
