@@ -2,7 +2,9 @@
 #   make            build target/x86_64-unknown-linux-musl/release/osr-init and osr-cdsl (static)
 #   make install    DESTDIR=... : /usr/sbin/osr-init, /usr/sbin/osr-cdsl + /usr/lib/dracut/modules.d/95osr-rs/
 #   make test       the whole suite: host setup, cargo test, clippy, fmt, the seam check,
+#                   a 5 s run of each fuzz target,
 #                   netns DHCP tests, qemu boot scenarios
+#   make fuzz       [SECONDS=N] every fuzz target for N seconds (default 60), one at a time
 #   make demo       boot one diskless node in qemu and show its console
 TARGET      := x86_64-unknown-linux-musl
 CARGO       ?= cargo
@@ -12,7 +14,7 @@ DESTDIR     ?=
 SBINDIR     := /usr/sbin
 DRACUTMODDIR := /usr/lib/dracut/modules.d/95osr-rs
 
-.PHONY: all build install uninstall test setup unit clippy fmt-check seam-check netns-tests scenarios demo clean
+.PHONY: all build install uninstall test setup unit clippy fmt-check seam-check netns-tests scenarios fuzz fuzz-ci demo clean
 
 all: build
 
@@ -53,6 +55,16 @@ netns-tests:
 scenarios:
 	qemu/run-scenarios
 
+# the cargo-fuzz targets (fuzz/, its own workspace; fuzz/run says how), one at a time
+SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(SECONDS) fuzz/run
+
+# make test's short run: each target 5 s on the committed corpus (about 2 minutes
+# with the build)
+fuzz-ci:
+	FUZZ_SECONDS=5 fuzz/run
+
 # sequential on purpose: setup first, the qemu scenarios last
 test:
 	qemu/setup-host
@@ -62,6 +74,7 @@ test:
 	tests/seam-check-selftest
 	tests/seam-check
 	tests/netns/run
+	FUZZ_SECONDS=5 fuzz/run
 	qemu/run-scenarios
 
 demo:

@@ -35,15 +35,29 @@ pub(super) fn check_options(packet: &[u8]) -> Result<(), Reject> {
         return Err(Reject::Malformed("no DHCP magic cookie".into()));
     }
     let mut i = 240;
+    // The option being read, with the length of its RFC 3396 run so far: dhcproto
+    // joins consecutive options of one code into one value.
+    let mut run: Option<(u8, usize)> = None;
     loop {
-        match packet.get(i) {
+        let code = packet.get(i).copied();
+        if let Some((prev, len)) = run {
+            if code != Some(prev) {
+                check_length(prev, len)?;
+                run = None;
+            }
+        }
+        match code {
             None => return Err(Reject::Malformed("options end without END (255)".into())),
             Some(255) => return Ok(()),
             Some(0) => i += 1,
             Some(code) => {
                 let len = packet.get(i + 1).map(|l| usize::from(*l));
                 match len {
-                    Some(len) if i + 2 + len <= packet.len() => i += 2 + len,
+                    Some(len) if i + 2 + len <= packet.len() => {
+                        i += 2 + len;
+                        let before = run.map_or(0, |(_, l)| l);
+                        run = Some((code, before + len));
+                    }
                     _ => {
                         return Err(Reject::Malformed(format!(
                             "option {code} runs past the end of the packet"
@@ -52,6 +66,23 @@ pub(super) fn check_options(packet: &[u8]) -> Result<(), Reject> {
                 }
             }
         }
+    }
+}
+
+/// The options whose length dhcproto `debug_assert!`s rather than checks (a debug
+/// build panics, a release one misreads them): their RFC lengths.
+fn check_length(code: u8, len: usize) -> Result<(), Reject> {
+    let ok = match code {
+        80 => len == 0,        // Rapid Commit (RFC 4039)
+        81 => len >= 3,        // Client FQDN (RFC 4702)
+        94 => len == 3,        // Client Network Interface (RFC 4578)
+        152..=155 => len == 4, // Bulk Leasequery times (RFC 6926)
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Reject::Malformed(format!("option {code} of {len} bytes")))
     }
 }
 

@@ -528,6 +528,48 @@ fn offers_and_acks_without_a_lease_time_are_refused() {
     );
 }
 
+/// `reply` with `raw` options put in before its END.
+fn with_raw_options(mut packet: Vec<u8>, raw: &[u8]) -> Vec<u8> {
+    let end = packet.iter().rposition(|b| *b == 255).unwrap();
+    packet.splice(end..end, raw.iter().copied());
+    packet
+}
+
+/// Found by the `dhcp` fuzz target: dhcproto only `debug_assert!`s the length of
+/// options 80, 81, 94 and 152-155, so a debug build panicked on an OFFER carrying
+/// option 153 of 1 byte. A wrong length (of the joined RFC 3396 run) is malformed.
+#[test]
+fn options_dhcproto_asserts_on_are_length_checked() {
+    let bad: &[&[u8]] = &[
+        &[153, 1, 0],
+        &[152, 2, 0, 0, 152, 1, 0],
+        &[80, 1, 0],
+        &[81, 2, 0, 0],
+        &[94, 4, 1, 2, 3, 4],
+        &[155, 0],
+    ];
+    for raw in bad {
+        let mut c = client(60, 1);
+        let d = sent(c.poll(secs(0)));
+        let offer = with_raw_options(reply(&d, MessageType::Offer, vec![]), raw);
+        assert!(
+            matches!(c.receive(&offer, secs(0)), Err(Reject::Malformed(_))),
+            "{raw:?}"
+        );
+    }
+    let good: &[&[u8]] = &[
+        &[153, 4, 0, 0, 0, 1],
+        &[152, 2, 0, 0, 152, 2, 0, 1],
+        &[80, 0],
+    ];
+    for raw in good {
+        let mut c = client(60, 1);
+        let d = sent(c.poll(secs(0)));
+        let offer = with_raw_options(reply(&d, MessageType::Offer, vec![]), raw);
+        assert_eq!(c.receive(&offer, secs(0)), Ok(()), "{raw:?}");
+    }
+}
+
 const OTHER: Ipv4Addr = Ipv4Addr::new(10, 66, 0, 66);
 
 /// `reply`, then option 54 set to `sid` (or removed when `None`).
