@@ -12,6 +12,7 @@ use std::convert::Infallible;
 use std::ffi::CString;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use crate::state::Key;
 use anyhow::{bail, Context, Result};
@@ -131,7 +132,7 @@ pub fn delete_tree(dir: &Path, dev: u64) -> u64 {
 fn move_api_mounts(new_root: &Path) -> Result<()> {
     for m in API_MOUNTS {
         let target = new_root.join(m.trim_start_matches('/'));
-        if target.is_dir() {
+        if mount_point(&target)? {
             mount(
                 Some(*m),
                 &target,
@@ -152,6 +153,31 @@ fn move_api_mounts(new_root: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the new root has the directory `target`. Only its absence says no: a stat
+/// that fails otherwise (an NFS root on a lossy network) is retried, bounded, then
+/// reported, rather than taken for a root without the mount point.
+fn mount_point(target: &Path) -> Result<bool> {
+    const ATTEMPTS: u32 = 6;
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1.. {
+        match std::fs::metadata(target) {
+            Ok(meta) => return Ok(meta.is_dir()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if attempt < ATTEMPTS => {
+                log::warn!(
+                    "{}: {e} (attempt {attempt}/{ATTEMPTS}); retrying in {} ms",
+                    target.display(),
+                    delay.as_millis()
+                );
+                std::thread::sleep(delay);
+                delay *= 2;
+            }
+            Err(e) => return Err(e).with_context(|| format!("looking up {}", target.display())),
+        }
+    }
+    Ok(false)
 }
 
 fn write_record(new_root: &Path, record: &str) -> Result<()> {
@@ -262,5 +288,15 @@ mod tests {
         let dev = std::fs::metadata(root.path()).unwrap().dev();
         assert_eq!(delete_tree(root.path(), dev), 4);
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn only_a_missing_mount_point_is_absent() {
+        let dir = tempfile::TempDir::new().unwrap();
+        std::fs::create_dir(dir.path().join("run")).unwrap();
+        std::fs::write(dir.path().join("sys"), "").unwrap();
+        assert!(mount_point(&dir.path().join("run")).unwrap());
+        assert!(!mount_point(&dir.path().join("sys")).unwrap());
+        assert!(!mount_point(&dir.path().join("proc")).unwrap());
     }
 }
