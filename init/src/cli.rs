@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use osr_core::cmdline::Cmdline;
 use osr_core::config::Config;
 use osr_core::ip::Mac;
-use osr_core::plan::{self, Plan, Step};
+use osr_core::plan::{self, Plan};
 
 use crate::strip_cli::Kind;
 use crate::sys::boot;
@@ -150,7 +150,7 @@ fn dry_run(text: &str, macs: &[Mac]) -> Result<String> {
     let plan = plan::plan_for(&config, node.as_ref())?;
     let first = Plan {
         first: 1,
-        steps: vec![Step::clone(&drivers)],
+        steps: vec![drivers],
     };
     Ok(format!("{first}{plan}"))
 }

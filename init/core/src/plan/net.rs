@@ -62,21 +62,19 @@ pub(super) fn plan_network(
     if plans.is_empty() && !block_root {
         return Err(PlanError::NoNetwork);
     }
-    let uses_dhcp = plans
-        .iter()
-        .any(|n| matches!(n.addressing, Addressing::Dhcp { .. }));
-    let hostname = match (node, static_hostname(config)) {
-        (Some(n), _) if config.ip.is_empty() => Some(Some(n.node.name.clone())),
-        (_, Some(h)) if config.nodename.is_none() => Some(Some(h)),
-        _ if uses_dhcp || node.is_some() => Some(None),
-        _ => None,
-    };
-    Ok(Network {
+    let mut net = Network {
         modules,
         netdevs,
         plans,
-        hostname,
-    })
+        hostname: None,
+    };
+    net.hostname = match (node, static_hostname(config)) {
+        (Some(n), _) if config.ip.is_empty() => Some(Some(n.node.name.clone())),
+        (_, Some(h)) if config.nodename.is_none() => Some(Some(h)),
+        _ if net.uses_dhcp() || node.is_some() => Some(None),
+        _ => None,
+    };
+    Ok(net)
 }
 
 /// ip='s `<hostname>` of the first static `ip=`.

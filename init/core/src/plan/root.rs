@@ -171,7 +171,7 @@ fn root_plan(
         fstype: None,
         via_lease: spec_from_dhcp,
     };
-    let (Some(spec), Some(first)) = (&root.spec, nets.first()) else {
+    let Some(first) = nets.first().filter(|_| root.spec.is_some()) else {
         return Ok(root);
     };
     // What the first network tells before it is up: all of it when it is static.
@@ -196,7 +196,6 @@ fn root_plan(
         Err(PlanError::NoServer(_)) if uses_dhcp => {}
         Err(e) => return Err(e),
     }
-    let _ = spec;
     Ok(root)
 }
 
