@@ -201,13 +201,14 @@ impl Sys for Linux {
     fn mount(&mut self, m: &osr_core::overlay::Mount) -> Result<()> {
         // Inside the new root, the target (and a bind's source there) are reached
         // through handles resolved in it; the handles live until the mount is made.
+        let inside = |root: &str, p: &str| p.strip_prefix(root).map(str::to_string);
+        let target_rel = |root: &str| inside(root, &m.target).unwrap_or_else(|| m.target.clone());
         let (target_fd, source_fd) = match &m.root {
             Some(root) => {
-                let inside = |p: &str| p.strip_prefix(root.as_str()).map(str::to_string);
-                let rel = inside(&m.target).unwrap_or_else(|| m.target.clone());
+                let rel = target_rel(root);
                 let t = beneath::make_dirs(Path::new(root), &rel)
                     .with_context(|| format!("creating {} inside {root}", m.target))?;
-                let s = match inside(&m.source).filter(|_| m.bind) {
+                let s = match inside(root, &m.source).filter(|_| m.bind) {
                     Some(rel) => Some(
                         beneath::open(Path::new(root), &rel, libc::O_PATH)
                             .with_context(|| format!("opening {} inside {root}", m.source))?,
@@ -258,12 +259,28 @@ impl Sys for Linux {
             data,
         )
         .with_context(what)?;
-        // A bind takes its flags from the source: read-only needs a remount of it.
+        // A bind takes its flags from the source: read-only needs a remount of it. The
+        // handle opened before the mount names the directory under the bind, so the
+        // bind itself is opened again (inside the root) for the remount.
         if m.bind && m.read_only {
+            let bound = match &m.root {
+                Some(root) => Some(
+                    beneath::open(
+                        Path::new(root),
+                        &target_rel(root),
+                        libc::O_PATH | libc::O_DIRECTORY,
+                    )
+                    .with_context(|| format!("opening {} inside {root}", m.target))?,
+                ),
+                None => None,
+            };
+            let bound_path = bound
+                .as_ref()
+                .map_or_else(|| m.target.clone(), beneath::fd_path);
             let ro = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY;
             mount(
                 None::<&str>,
-                target.as_str(),
+                bound_path.as_str(),
                 None::<&str>,
                 ro,
                 None::<&str>,
