@@ -42,12 +42,6 @@ pub(super) fn mount_nfs_root(
     record.set(Key::NFS_SERVER, mount.server);
     record.set(Key::NFS_PATH, &mount.path);
     let agreed = mount_with_retry(&mount, retry, target, sys)?;
-    log::info!(
-        "nfs: {} mounted as NFSv{} ({})",
-        mount.source,
-        agreed.version,
-        options(&mount, &agreed)
-    );
     record.set(Key::ROOT_FSTYPE, agreed.fstype);
     record.set(Key::NFS_VERSION, agreed.version);
     record.set(Key::ROOT_OPTIONS, options(&mount, &agreed));
@@ -146,7 +140,15 @@ fn mount_with_retry(
     loop {
         let (at, err) = match negotiate(m, &mut first, target, sys, &mut attempts) {
             Ok(at) => match m.attempts.get(at) {
-                Some(a) => return Ok(a.clone()),
+                Some(a) => {
+                    log::info!(
+                        "mounted {} on {target} as NFSv{} (attempt {attempts}: {})",
+                        m.source,
+                        a.version,
+                        options(m, a)
+                    );
+                    return Ok(a.clone());
+                }
                 None => bail!("the NFS mount of {} has no version {at}", m.source),
             },
             Err(e) => e,
