@@ -131,24 +131,27 @@ ${hosts}LOG { Default_Log_Level = EVENT; }
 EOF
 }
 
-lab_nfs_start() { # DIR (with ganesha.conf); needs LAB_NS
+lab_nfs_start() { # DIR (with ganesha.conf) [yes|v3|v4: the NFS versions served]; needs LAB_NS
     local d=$1
     [ -n "$LAB_NS" ] || tl_die "lab_nfs_start: no namespace"
     tl_start "$d/nfs-server.log" ip netns exec "$LAB_NS" unshare -m --propagation private \
-        "$LAB_DIR/nfs-server" "$d"
+        "$LAB_DIR/nfs-server" "$d" "${2:-yes}"
     LAB_NFS_PID=$TL_PID
 }
 
-lab_nfs_listening() { # true when NFS and MNT listen on the namespace's loopback
+lab_nfs_listening() { # [VERSIONS]: true when NFS (and MNT, unless v4 only) listen on the ns's loopback
     local s
     s=$(ip netns exec "$LAB_NS" ss -Hltn 2>/dev/null) || return 1
-    grep -qE ':2049[[:space:]]' <<<"$s" && grep -qE ':20048[[:space:]]' <<<"$s"
+    grep -qE ':2049[[:space:]]' <<<"$s" || return 1
+    [ "${1:-yes}" = v4 ] || grep -qE ':20048[[:space:]]' <<<"$s"
 }
 
-lab_nfs_wait() { # [SECS]: 0 when the server is up
+lab_nfs_wait() { # [SECS] [yes|v3|v4]: 0 when the server is up
     local n=$((${1:-30} * 10)) i
     for ((i = 0; i < n; i++)); do
-        if lab_nfs_listening; then
+        if [ "${2:-yes}" = v4 ] && lab_nfs_listening v4; then
+            return 0 # no MNT to wait for (NFSv4 needs no rpcbind)
+        elif lab_nfs_listening; then
             # and registered with rpcbind (needed by NFSv3 clients)
             if ip netns exec "$LAB_NS" rpcinfo -p 127.0.0.1 2>/dev/null | grep -q mountd; then
                 return 0

@@ -112,8 +112,9 @@ EXPECT_DISK_FILES=()    bash array of PATH:TEXT (relative to the root): after ev
                         OCFS2: debugfs.ocfs2), and a forced read-only fsck finds it clean (e2fsck -fn,
                         fsck.ocfs2 -fn -F; OUTDIR/disk-fsck.log).  Not for GFS2 (no host-side reader;
                         and its statfs file is stale until a node unmounts).  Needs DISK
-NFS=yes                 yes | no: no NFS server for this scenario (a block root needs none); not with
-                        SERVER_DELAY
+NFS=yes                 yes | no | v3 | v4: the NFS server serves NFSv3 and NFSv4 (yes), NFSv3 only (v3),
+                        NFSv4 only (v4: no MNT service), or there is none (no: a block root needs none;
+                        not with SERVER_DELAY)
 ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool | cdsl-escape: the tree exported as /export/rootfs (and
                         /srv/root).  cdsl-v2: the v2 CDSL layout for the nodes of
                         fixtures/cluster-two.conf (.cluster/cdsl/{1,2,default}, .cluster/shared,
@@ -230,7 +231,7 @@ scen_validate() { # the loaded scenario's variables, each against its form
     [ -n "$DESC" ] || scen_die DESC "one line: what the scenario shows"
     scen_word NET 'user|tap' "user or tap"
     scen_word DNSMASQ 'yes|no' "yes or no"
-    scen_word NFS 'yes|no' "yes or no"
+    scen_word NFS 'yes|no|v3|v4' "yes, no, v3 or v4"
     scen_word EXPECT 'pass|fail' "pass or fail"
     scen_word OSR_CHECKS '0|1' "0 or 1"
     scen_word OWN_ROOT '0|1' "0 or 1"
@@ -255,8 +256,8 @@ scen_validate() { # the loaded scenario's variables, each against its form
     [ -n "$TIMEOUT" ] || scen_die TIMEOUT "seconds (an integer > 0)"
     [ -z "$HOST_VLAN" ] || [ "$NET" = tap ] || scen_die HOST_VLAN "nothing without NET=tap"
     [ -z "$HOST_ADDRS" ] || [ "$NET" = tap ] || scen_die HOST_ADDRS "nothing without NET=tap"
-    [ "$NFS" = yes ] || [ "$SERVER_DELAY" = 0 ] || scen_die SERVER_DELAY "0 with NFS=no"
-    [ "$NFS" = yes ] || [ "$SERVER_OUTAGE" = 0 ] || scen_die SERVER_OUTAGE "0 with NFS=no"
+    [ "$NFS" != no ] || [ "$SERVER_DELAY" = 0 ] || scen_die SERVER_DELAY "0 with NFS=no"
+    [ "$NFS" != no ] || [ "$SERVER_OUTAGE" = 0 ] || scen_die SERVER_OUTAGE "0 with NFS=no"
     [ "$SERVER_OUTAGE" = 0 ] || [ "$OWN_ROOT" = 1 ] ||
         scen_die OWN_ROOT "1 with SERVER_OUTAGE (the host writes /lab-server-back into the export)"
     [ "$NET_LOSS$NET_DELAY" = 00 ] || [ "$NET" = tap ] || scen_die NET_LOSS "0 (and NET_DELAY 0) without NET=tap"

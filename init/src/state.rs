@@ -79,6 +79,8 @@ state_keys! {
     key ROOT_SOURCE,
     key NFS_SERVER,
     key NFS_PATH,
+    /// The NFS version the server agreed to: `4.2`, `4.1`, `4.0`, `3`.
+    key NFS_VERSION,
     key ROOT_FSTYPE,
     key ROOT_OPTIONS,
     key ROOT_DEVICE,

@@ -24,6 +24,7 @@ mod partition;
 
 pub use self::partition::{partition_name, partitions, Partition};
 use crate::blkid::{self, Probe, RootDevice};
+use crate::mountopts::{MountFlags, MountOptions};
 
 /// A block device as the executor found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,58 +187,6 @@ pub fn find<'a>(dev: &RootDevice, seen: &'a [Candidate]) -> Result<Option<&'a Ca
     }
 }
 
-/// Generic mount options that are mount(2) flags, not filesystem data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flag {
-    NoSuid,
-    NoDev,
-    NoExec,
-    NoAtime,
-    NoDirAtime,
-    RelAtime,
-    StrictAtime,
-    LazyTime,
-    Sync,
-    DirSync,
-    Silent,
-}
-
-const FLAGS: &[(&str, Flag)] = &[
-    ("nosuid", Flag::NoSuid),
-    ("nodev", Flag::NoDev),
-    ("noexec", Flag::NoExec),
-    ("noatime", Flag::NoAtime),
-    ("nodiratime", Flag::NoDirAtime),
-    ("relatime", Flag::RelAtime),
-    ("strictatime", Flag::StrictAtime),
-    ("lazytime", Flag::LazyTime),
-    ("sync", Flag::Sync),
-    ("dirsync", Flag::DirSync),
-    ("silent", Flag::Silent),
-];
-
-/// fstab options that mean nothing to the kernel.
-fn userspace_only(o: &str) -> bool {
-    matches!(
-        o,
-        "defaults"
-            | "auto"
-            | "noauto"
-            | "nofail"
-            | "_netdev"
-            | "user"
-            | "nouser"
-            | "users"
-            | "async"
-            | "suid"
-            | "dev"
-            | "exec"
-            | "atime"
-            | "diratime"
-    ) || o.starts_with("x-")
-        || o.starts_with("comment=")
-}
-
 /// The cluster stack a filesystem needs before it can be mounted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Locking {
@@ -272,7 +221,8 @@ pub struct BlockMount {
     pub device: String,
     pub fstype: String,
     pub read_only: bool,
-    pub flags: Vec<Flag>,
+    /// mount(2)'s flags from the options (`noatime`, `nosuid`, ...), `ro` aside.
+    pub flags: MountFlags,
     /// Filesystem options, comma-separated.
     pub data: String,
     /// Kernel modules, in load order (dependencies follow from modules.dep).
@@ -285,8 +235,10 @@ pub struct BlockMount {
 pub struct BlockRequest {
     /// `rootfstype=` (or the rootvolume's `fstype`).
     pub fstype: Option<String>,
-    /// `rootflags=` (or the rootvolume's `mountopts`).
-    pub flags: Vec<String>,
+    /// `rootflags=` (after the rootvolume's `mountopts`).
+    pub options: MountOptions,
+    /// Read-write unless the options say `ro` (the planner's rule: the command line's
+    /// `ro`/`rw`, else read-write on a cluster node only).
     pub rw: bool,
     /// The overlay's lower layer: read-only whatever else says.
     pub force_ro: bool,
@@ -327,6 +279,14 @@ pub enum BlockError {
     Ocfs2Stack { device: String, what: String },
 }
 
+impl BlockRequest {
+    /// `ro`/`rw` in the options, else the command line's (or the default); always
+    /// read-only under an overlay.
+    pub fn read_only(&self) -> bool {
+        self.force_ro || self.options.read_only.unwrap_or(!self.rw)
+    }
+}
+
 /// The module that provides `fstype`.
 fn fs_module(fstype: &str) -> Option<&'static str> {
     Some(match fstype {
@@ -365,20 +325,9 @@ pub fn block_mount(
     };
     let module = fs_module(&fstype)
         .ok_or_else(|| BlockError::Unsupported(device.to_string(), fstype.clone()))?;
-    let mut read_only = !req.rw || req.force_ro;
-    let mut flags = Vec::new();
-    let mut data: Vec<String> = Vec::new();
-    for o in &req.flags {
-        match o.as_str() {
-            "ro" => read_only = true,
-            "rw" => read_only = req.force_ro,
-            o if userspace_only(o) => {}
-            o => match FLAGS.iter().find(|(n, _)| *n == o) {
-                Some((_, f)) => flags.push(*f),
-                None => data.push(o.to_string()),
-            },
-        }
-    }
+    let read_only = req.read_only();
+    let flags = req.options.flags;
+    let mut data = req.options.data.clone();
     let mut modules = vec![module.to_string()];
     let dev = || device.to_string();
     let locking = match locking {
@@ -497,7 +446,7 @@ mod tests {
     fn req() -> BlockRequest {
         BlockRequest {
             fstype: None,
-            flags: Vec::new(),
+            options: MountOptions::default(),
             rw: false,
             force_ro: false,
             cluster: None,
@@ -677,11 +626,11 @@ mod tests {
     fn ext4_read_only_unless_rw() {
         let p = probe("ext4", "aa", None);
         let mut r = req();
-        r.flags = vec!["noatime".into(), "data=journal".into(), "defaults".into()];
+        r.options = crate::mountopts::parse("noatime,data=journal,defaults");
         let m = block_mount("/dev/vda", Some(&p), &FsLocking::NotShared, &r).unwrap();
         assert_eq!(m.fstype, "ext4");
         assert!(m.read_only);
-        assert_eq!(m.flags, [Flag::NoAtime]);
+        assert_eq!(m.flags, MountFlags::NOATIME);
         assert_eq!(m.data, "data=journal");
         assert_eq!(m.modules, ["ext4"]);
         r.rw = true;
@@ -690,6 +639,11 @@ mod tests {
                 .unwrap()
                 .read_only
         );
+        r.options = crate::mountopts::parse("ro");
+        assert!(r.read_only(), "ro in the options wins over rw");
+        r.rw = false;
+        r.options = crate::mountopts::parse("rw");
+        assert!(!r.read_only(), "rw in the options wins over ro");
         r.force_ro = true;
         assert!(
             block_mount("/dev/vda", Some(&p), &FsLocking::NotShared, &r)
@@ -757,7 +711,7 @@ mod tests {
         assert!(matches!(err, BlockError::ClusterMismatch { .. }));
         // one node alone on a lock_dlm volume
         let mut r = req();
-        r.flags = vec!["lockproto=lock_nolock".into()];
+        r.options = crate::mountopts::parse("lockproto=lock_nolock");
         let m = block_mount("/dev/vda", Some(&p), &gfs2("lock_dlm"), &r).unwrap();
         assert_eq!(m.locking, Locking::None);
         assert_eq!(m.data, "lockproto=lock_nolock");

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::cmdline::Cmdline;
 use crate::ip::{self, Expected, IpConfig, Mac, Route};
+use crate::mountopts::MountOptions;
 use crate::netdev::{self, Netdev};
 use crate::overlay::{self, OverlaySpec};
 use crate::root::{self, NfsSpec, RootSpec};
@@ -114,9 +115,12 @@ pub struct Config {
     pub root: Option<RootSpec>,
     /// `nfsroot=`, used with `root=/dev/nfs`.
     pub nfsroot: Option<NfsSpec>,
-    pub rootflags: Vec<String>,
+    /// Every `rootflags=`, in order (a later one overrides an earlier one).
+    pub rootflags: MountOptions,
     pub rootfstype: Option<String>,
-    pub rw: bool,
+    /// The last of `ro` and `rw`: `Some(true)` for `rw`, `None` when neither is given
+    /// (the planner's default: read-write on a cluster node, else read-only).
+    pub rw: Option<bool>,
     /// `rootovl`, `rd.overlay[=...]`, `rd.live.overlay.overlayfs`.
     pub overlay: Option<OverlaySpec>,
     /// `rootovlcfg=` names (comma or space separated, repeatable), in order given.
@@ -130,12 +134,14 @@ pub struct Config {
     pub nodename: Option<String>,
     /// `rootfs=`, `mountopts=`: override cluster.conf's rootvolume.
     pub rootfs: Option<String>,
-    pub mountopts: Vec<String>,
+    /// `None` when not given: the rootvolume's own `mountopts` then apply.
+    pub mountopts: Option<MountOptions>,
     pub cdsl: CdslParams,
     /// `syslog=` (or `syslogserver=`), `sysloglevel=`, `syslogsubsys=`, `syslogtype=`.
     pub syslog: SyslogParams,
     pub init: Option<String>,
     pub init_args: Vec<String>,
+    /// `ip=` and the kernel's older name for it, `nfsaddrs=`, in the order given.
     pub ip: Vec<IpConfig>,
     pub ifnames: Vec<(String, Mac)>,
     pub bootif: Option<Mac>,
@@ -221,7 +227,7 @@ impl Config {
         let config = Config {
             root,
             nfsroot: col.last(c, "nfsroot", root::parse_nfsroot),
-            rootflags: c.all("rootflags").flat_map(root::split_options).collect(),
+            rootflags: mount_options(&mut col, c, "rootflags").unwrap_or_default(),
             rootfstype: c
                 .get("rootfstype")
                 .filter(|v| !v.is_empty())
@@ -239,7 +245,7 @@ impl Config {
             com_nodeid: non_empty(c, "com-nodeid"),
             nodename: non_empty(c, "nodename"),
             rootfs: non_empty(c, "rootfs"),
-            mountopts: c.all("mountopts").flat_map(root::split_options).collect(),
+            mountopts: mount_options(&mut col, c, "mountopts"),
             cdsl: CdslParams {
                 tree: non_empty(c, "cdsltree"),
                 link: non_empty(c, "cdsllink"),
@@ -256,7 +262,7 @@ impl Config {
             },
             init: col.last(c, "init", parse_init),
             init_args: c.init_args.clone(),
-            ip: col.all(c, "ip", ip::parse_ip),
+            ip: ip_configs(&mut col, c),
             ifnames: col.all(c, "ifname", ip::parse_ifname),
             bootif: col
                 .last(c, "BOOTIF", ip::parse_bootif)
@@ -356,17 +362,43 @@ fn mount_retry(col: &mut Collector, c: &Cmdline) -> Duration {
     }
 }
 
+/// Every `key=` (`rootflags=`, `mountopts=`) as one list of mount options, later ones
+/// winning; `None` when there is none. Options mount(8) acts on itself are refused.
+fn mount_options(col: &mut Collector, c: &Cmdline, key: &str) -> Option<MountOptions> {
+    let mut all: Option<MountOptions> = None;
+    for v in c.all(key) {
+        let opts = crate::mountopts::parse(v);
+        if col.check(key, v, opts.refuse_unsupported()).is_some() {
+            all.get_or_insert_with(MountOptions::default).extend(opts);
+        }
+    }
+    all
+}
+
+/// `ip=` and `nfsaddrs=` (Documentation/admin-guide/nfs/nfsroot.rst: "nfsaddrs= is an
+/// alias for ip="), in command-line order, each error under the name it was given.
+fn ip_configs(col: &mut Collector, c: &Cmdline) -> Vec<IpConfig> {
+    c.args
+        .iter()
+        .filter(|a| a.key == "ip" || a.key == "nfsaddrs")
+        .filter_map(|a| {
+            let v = a.value.as_deref().unwrap_or("");
+            col.check(&a.key, v, ip::parse_ip(v))
+        })
+        .collect()
+}
+
 fn non_empty(c: &Cmdline, key: &str) -> Option<String> {
     c.get(key).filter(|v| !v.is_empty()).map(str::to_string)
 }
 
-/// The last of `ro`/`rw` wins, as for the kernel.
-fn rw_flag(c: &Cmdline) -> bool {
+/// The last of `ro`/`rw` wins, as for the kernel; `None` if neither is given.
+fn rw_flag(c: &Cmdline) -> Option<bool> {
     c.args
         .iter()
         .rev()
         .find(|a| a.value.is_none() && (a.key == "ro" || a.key == "rw"))
-        .is_some_and(|a| a.key == "rw")
+        .map(|a| a.key == "rw")
 }
 
 fn verbosity(col: &mut Collector, c: &Cmdline) -> Verbosity {
@@ -506,7 +538,8 @@ mod tests {
     fn defaults() {
         let c = config("");
         assert_eq!(c.root, None);
-        assert!(!c.rw);
+        assert_eq!(c.rw, None);
+        assert_eq!(c.mountopts, None);
         assert_eq!(c.retry, DEFAULT_RETRY);
         assert_eq!(c.timeout, None);
         assert_eq!(c.carrier_timeout, DEFAULT_CARRIER_TIMEOUT);
@@ -526,8 +559,8 @@ mod tests {
              init=/sbin/myinit -- single",
         );
         assert!(matches!(c.root, Some(RootSpec::Nfs(_))));
-        assert!(!c.rw, "last of ro/rw wins");
-        assert_eq!(c.rootflags, ["noatime", "nodev"]);
+        assert_eq!(c.rw, Some(false), "last of ro/rw wins");
+        assert_eq!(c.rootflags.flags.names(), ["nodev", "noatime"]);
         assert_eq!(c.driver_pre, ["e1000", "virtio_net"]);
         assert_eq!(c.driver_blacklist, ["floppy"]);
         assert_eq!(c.module_params["virtio_net"], ["napi_weight=64"]);
@@ -597,6 +630,40 @@ mod tests {
             text.starts_with("invalid kernel command line:\n  root=\"nfs:10.0.2.2:relative\""),
             "{text}"
         );
+    }
+
+    #[test]
+    fn mount_options_parsed_once() {
+        let c = config("rootflags=noatime,data=journal rootflags=atime,ro mountopts=nolock,rw");
+        assert!(c.rootflags.flags.is_empty(), "the later atime wins");
+        assert_eq!(c.rootflags.data, ["data=journal"]);
+        assert_eq!(c.rootflags.read_only, Some(true));
+        let m = c.mountopts.unwrap();
+        assert_eq!(
+            (m.data.as_slice(), m.read_only),
+            (&["nolock".to_string()][..], Some(false))
+        );
+        let errs = errors("rootflags=noatime,bind mountopts=loop");
+        let got: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| (e.param.as_str(), e.value.as_str()))
+            .collect();
+        assert_eq!(got, [("rootflags", "noatime,bind"), ("mountopts", "loop")]);
+        assert!(errs[0].expected.contains("got bind"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn nfsaddrs_is_ip() {
+        let c = config("nfsaddrs=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off");
+        assert_eq!(
+            c.ip,
+            config("ip=10.0.2.15::10.0.2.2:255.255.255.0:node1:eth0:off").ip
+        );
+        assert_eq!(c.ip.len(), 1);
+        assert_eq!(config("ip=dhcp nfsaddrs=dhcp").ip.len(), 2);
+        let errs = errors("nfsaddrs=10.0.2.300");
+        assert_eq!(errs[0].param, "nfsaddrs");
+        assert_eq!(errs[0].value, "10.0.2.300");
     }
 
     #[test]

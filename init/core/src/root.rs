@@ -7,6 +7,13 @@
 //!   starting with `/` is taken under `/tftpboot/` and a missing `nfsroot=` means
 //!   `/tftpboot/%s`, as the kernel does
 //! - `root=dhcp`, `netroot=dhcp`: the root path comes from DHCP option 17
+//! - `root=nfs:` (or `nfs4:`) with nothing after it, the form of open-sharedroot's
+//!   Fedora 12 example: the root is the cluster node's `<rootvolume>`, else DHCP's
+//!   option 17, as the legacy initrd took it
+//!
+//! The `:<options>` (and `nfsroot=`'s `,<options>`) are mount options as mount(8) takes
+//! them ([`crate::mountopts`]); ones mount(8) acts on itself (`bind`, `loop`, ...) are
+//! refused here.
 //!
 //! IPv6 servers go in brackets. Block roots: `/dev/...`, `UUID=`, `LABEL=`, `PARTUUID=`,
 //! `PARTLABEL=`, each also with dracut's `block:` prefix. dracut's other root schemes
@@ -16,6 +23,7 @@
 use crate::blkid::RootDevice;
 use crate::block;
 use crate::ip::Expected;
+use crate::mountopts::{self, MountOptions};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NfsSpec {
@@ -24,7 +32,7 @@ pub struct NfsSpec {
     pub path: String,
     /// The `nfs4:` prefix was used.
     pub nfs4: bool,
-    pub options: Vec<String>,
+    pub options: MountOptions,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +41,11 @@ pub enum RootSpec {
     /// `root=/dev/nfs`: the details are in `nfsroot=`.
     KernelNfs,
     Dhcp,
+    /// `root=nfs:` or `root=nfs4:` and nothing more: the cluster node's `<rootvolume>`,
+    /// else DHCP option 17 (`nfs4` keeps the root to NFSv4).
+    BareNfs {
+        nfs4: bool,
+    },
     /// The device, parsed once ([`block::root_device`]): udev's by-* links read as
     /// their tags, names only udev or device-mapper make refused.
     Block(RootDevice),
@@ -53,6 +66,9 @@ pub fn parse_root(s: &str) -> Result<RootSpec, Expected> {
     }
     if s == "dhcp" || s == "dhcp6" {
         return Ok(RootSpec::Dhcp);
+    }
+    if s == "nfs:" || s == "nfs4:" {
+        return Ok(RootSpec::BareNfs { nfs4: s == "nfs4:" });
     }
     if let Some(rest) = s.strip_prefix("nfs4:") {
         return parse_nfs_url(rest, true).map(RootSpec::Nfs);
@@ -103,8 +119,8 @@ fn parse_nfs_url(s: &str, nfs4: bool) -> Result<NfsSpec, Expected> {
         (non_empty(server), after)
     };
     let (path, options) = match rest.split_once(':') {
-        Some((path, opts)) => (path, split_options(opts)),
-        None => (rest, Vec::new()),
+        Some((path, opts)) => (path, options(opts)?),
+        None => (rest, MountOptions::default()),
     };
     if !path.starts_with('/') {
         return Err(format!(
@@ -122,8 +138,8 @@ fn parse_nfs_url(s: &str, nfs4: bool) -> Result<NfsSpec, Expected> {
 /// The kernel's `nfsroot=[<server>:]<path>[,<options>]`.
 pub fn parse_nfsroot(s: &str) -> Result<NfsSpec, Expected> {
     let (location, options) = match s.split_once(',') {
-        Some((loc, opts)) => (loc, split_options(opts)),
-        None => (s, Vec::new()),
+        Some((loc, opts)) => (loc, options(opts)?),
+        None => (s, MountOptions::default()),
     };
     let (server, path) = if let Some(inner) = location.strip_prefix('[') {
         let (addr, path) = inner
@@ -153,11 +169,11 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-pub fn split_options(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|o| !o.is_empty())
-        .map(str::to_string)
-        .collect()
+/// An NFS root's options, those mount(8) acts on itself refused.
+pub fn options(s: &str) -> Result<MountOptions, Expected> {
+    let opts = mountopts::parse(s);
+    opts.refuse_unsupported()?;
+    Ok(opts)
 }
 
 #[cfg(test)]
@@ -169,7 +185,7 @@ mod tests {
             server: server.map(str::to_string),
             path: path.to_string(),
             nfs4,
-            options: options.iter().map(|s| s.to_string()).collect(),
+            options: mountopts::parse(&options.join(",")),
         })
     }
 
@@ -213,6 +229,8 @@ mod tests {
             ),
             ("kernel form", "/dev/nfs", RootSpec::KernelNfs),
             ("dhcp", "dhcp", RootSpec::Dhcp),
+            ("bare nfs:", "nfs:", RootSpec::BareNfs { nfs4: false }),
+            ("bare nfs4:", "nfs4:", RootSpec::BareNfs { nfs4: true }),
             (
                 "uuid",
                 "UUID=0b2f",
@@ -259,6 +277,11 @@ mod tests {
             ),
             ("zfs", "ZFS=rpool/root", "ZFS= roots are not supported"),
             (
+                "a mount(8) operation among the options",
+                "nfs:10.0.2.2:/srv:bind,vers=3",
+                "mount options of one filesystem mount, got bind",
+            ),
+            (
                 "block: with no device",
                 "block:rootfs",
                 "a block device after block:",
@@ -289,12 +312,17 @@ mod tests {
                 "[fd00::2]:/srv,nolock",
                 (Some("fd00::2"), "/srv", vec!["nolock"]),
             ),
+            (
+                "flags are not data",
+                "/srv,noatime,ro,tcp",
+                (None, "/srv", vec!["tcp"]),
+            ),
         ];
         for (label, input, (server, path, opts)) in cases {
             let got = parse_nfsroot(input).unwrap();
             assert_eq!(got.server.as_deref(), server, "case {label}");
             assert_eq!(got.path, path, "case {label}");
-            assert_eq!(got.options, opts, "case {label}");
+            assert_eq!(got.options.data, opts, "case {label}");
         }
     }
 }

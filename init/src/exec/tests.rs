@@ -188,7 +188,7 @@ fn mount_gives_up_within_rd_retry_with_the_meaning() {
     let err = res.unwrap_err().to_string();
     assert_eq!(
         err,
-        "mounting NFS root 10.0.2.2:/wrong (server 10.0.2.2, path /wrong) failed: ENOENT: No such file or directory: \
+        "mounting NFS root 10.0.2.2:/wrong as NFSv4.2 (server 10.0.2.2, path /wrong) failed: ENOENT: No such file or directory: \
          the server does not export this path (or it does not exist); gave up after 5 attempts in 7s (rd.retry=10)"
     );
     let waited: Duration = sys.sleeps().iter().sum();
@@ -201,7 +201,7 @@ fn permanent_mount_errors_are_not_retried() {
     let mut sys = two_nics();
     sys.nics[0].carrier = true;
     sys.mount_results = [Err(Errno::EINVAL)].into();
-    let (res, _) = run(&format!("root=nfs4:10.0.2.2:/x {IP}"), &mut sys);
+    let (res, _) = run(&format!("root=nfs4:10.0.2.2:/x:vers=4.2 {IP}"), &mut sys);
     assert!(res
         .unwrap_err()
         .to_string()
@@ -336,15 +336,15 @@ fn dhcp_on_every_nic_then_the_root_from_option_17() {
     );
     pos(&Call::AddRoute("eth0".into(), None, Some(ip("10.77.0.1"))));
     pos(&Call::Hostname("dnode1".into()));
-    // A bare path: the server is next-server, %s the hostname, NFSv3 as dracut.
+    // A bare path: the server is next-server, %s the hostname, NFSv4.2 offered first
+    // as mount.nfs does.
     pos(&Call::Mount(
         "10.77.0.2:/export/hosts/dnode1".into(),
         "/sysroot".into(),
     ));
-    assert!(
-        sys.mount_data[0].starts_with("vers=3,nolock"),
-        "{:?}",
-        sys.mount_data
+    assert_eq!(
+        sys.mount_data,
+        ["vers=4.2,clientaddr=10.77.0.150,addr=10.77.0.2"]
     );
     let record = sys.record.unwrap();
     for line in [
@@ -761,7 +761,7 @@ fn block_root_by_label_waits_for_the_disk_and_mounts_it() {
                 "/dev/vda".into(),
                 "/sysroot".into(),
                 "ext4".into(),
-                "rw,data=journal".into()
+                "rw,noatime,data=journal".into()
             ),
             Call::SwitchRoot("/sysroot".into()),
         ]
@@ -894,7 +894,7 @@ fn gfs2_lock_dlm_root_starts_the_stack_after_the_network_and_before_the_mount() 
         "/dev/vda".into(),
         "/sysroot".into(),
         "gfs2".into(),
-        "rw".into(),
+        "rw,noatime".into(),
     ));
     assert!(
         addr < modules && modules < stack && stack < mount,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use nix::errno::Errno;
 use osr_core::dhcp::{Lease, Stats};
 use osr_core::ip::Mac;
-use osr_core::nfs::NfsMount;
+use osr_core::nfs::{NfsAttempt, NfsMount};
 use osr_core::plan::{Nic, SwitchRoot};
 
 use super::{dhcp, Sys};
@@ -50,6 +50,8 @@ pub struct FakeSys {
     pub record: Option<String>,
     /// The mount data of every attempt.
     pub mount_data: Vec<String>,
+    /// The flags of every NFS attempt, by their option names.
+    pub mount_flags: Vec<String>,
     /// The lease every DHCP request gets (on the first interface), or an error.
     pub lease: Option<Lease>,
     /// Directories that exist.
@@ -259,10 +261,17 @@ impl Sys for FakeSys {
             ..Default::default()
         })
     }
-    fn mount_nfs(&mut self, m: &NfsMount, target: &str, _timeout: Duration) -> Result<(), Errno> {
+    fn mount_nfs(
+        &mut self,
+        m: &NfsMount,
+        attempt: &NfsAttempt,
+        target: &str,
+        _timeout: Duration,
+    ) -> Result<(), Errno> {
         self.calls
             .push(Call::Mount(m.source.clone(), target.into()));
-        self.mount_data.push(m.data.clone());
+        self.mount_data.push(attempt.data.clone());
+        self.mount_flags.push(m.flags.names().join(","));
         self.mount_results.pop_front().unwrap_or(Ok(()))
     }
     fn block_devices(&mut self) -> Vec<String> {
@@ -292,11 +301,12 @@ impl Sys for FakeSys {
     ) -> Result<(), Errno> {
         self.timeouts.push(("mount_block", timeout));
         let ro = if m.read_only { "ro" } else { "rw" };
+        let flags = m.flags.names().join(",");
         self.calls.push(Call::MountBlock(
             m.device.clone(),
             target.into(),
             m.fstype.clone(),
-            [ro, m.data.as_str()]
+            [ro, flags.as_str(), m.data.as_str()]
                 .iter()
                 .filter(|s| !s.is_empty())
                 .copied()

@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
 use osr_core::ip::Mac;
-use osr_core::nfs::NfsMount;
+use osr_core::mountopts::MountFlags;
+use osr_core::nfs::{NfsAttempt, NfsMount};
 use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
 use super::beneath;
@@ -330,23 +331,25 @@ impl Sys for Linux {
         Ok(crate::sys::rootovl::apply(Path::new(root), names))
     }
 
-    fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno> {
+    fn mount_nfs(
+        &mut self,
+        m: &NfsMount,
+        attempt: &NfsAttempt,
+        target: &str,
+        timeout: Duration,
+    ) -> Result<(), Errno> {
         // The overlay's lower layer lives under /run, which starts empty.
         if let Err(e) = std::fs::create_dir_all(target) {
             log::warn!("creating {target}: {e}");
-        }
-        let mut flags = MsFlags::empty();
-        if m.read_only {
-            flags |= MsFlags::MS_RDONLY;
         }
         // An NFS mount can block in the kernel for minutes (TCP retransmits to a dead
         // server): the boot keeps its own deadline.
         mount_with_deadline(
             m.source.clone(),
             target,
-            m.fstype.to_string(),
-            flags,
-            Some(m.data.clone()),
+            attempt.fstype.to_string(),
+            ms_flags(m.flags, m.read_only),
+            Some(attempt.data.clone()),
             timeout,
         )
     }
@@ -383,28 +386,8 @@ impl Sys for Linux {
         target: &str,
         timeout: Duration,
     ) -> Result<(), Errno> {
-        use osr_core::block::Flag;
         if let Err(e) = std::fs::create_dir_all(target) {
             log::warn!("creating {target}: {e}");
-        }
-        let mut flags = MsFlags::empty();
-        if m.read_only {
-            flags |= MsFlags::MS_RDONLY;
-        }
-        for f in &m.flags {
-            flags |= match f {
-                Flag::NoSuid => MsFlags::MS_NOSUID,
-                Flag::NoDev => MsFlags::MS_NODEV,
-                Flag::NoExec => MsFlags::MS_NOEXEC,
-                Flag::NoAtime => MsFlags::MS_NOATIME,
-                Flag::NoDirAtime => MsFlags::MS_NODIRATIME,
-                Flag::RelAtime => MsFlags::MS_RELATIME,
-                Flag::StrictAtime => MsFlags::MS_STRICTATIME,
-                Flag::LazyTime => MsFlags::MS_LAZYTIME,
-                Flag::Sync => MsFlags::MS_SYNCHRONOUS,
-                Flag::DirSync => MsFlags::MS_DIRSYNC,
-                Flag::Silent => MsFlags::MS_SILENT,
-            };
         }
         // A cluster filesystem's mount waits on the lock manager: keep our own deadline.
         let data = (!m.data.is_empty()).then(|| m.data.clone());
@@ -412,7 +395,7 @@ impl Sys for Linux {
             m.device.clone(),
             target,
             m.fstype.clone(),
-            flags,
+            ms_flags(m.flags, m.read_only),
             data,
             timeout,
         )
@@ -453,6 +436,40 @@ impl Sys for Linux {
     }
 }
 
+/// The `MS_*` flags of `flags` (from [`osr_core::mountopts::parse`]), with
+/// `MS_RDONLY` when `read_only`: the one mapping from the pure flag set to mount(2).
+pub fn ms_flags(flags: MountFlags, read_only: bool) -> MsFlags {
+    let table = [
+        (MountFlags::NOSUID, MsFlags::MS_NOSUID),
+        (MountFlags::NODEV, MsFlags::MS_NODEV),
+        (MountFlags::NOEXEC, MsFlags::MS_NOEXEC),
+        (MountFlags::SYNCHRONOUS, MsFlags::MS_SYNCHRONOUS),
+        (MountFlags::MANDLOCK, MsFlags::MS_MANDLOCK),
+        (MountFlags::DIRSYNC, MsFlags::MS_DIRSYNC),
+        (
+            MountFlags::NOSYMFOLLOW,
+            MsFlags::from_bits_retain(libc::MS_NOSYMFOLLOW),
+        ),
+        (MountFlags::NOATIME, MsFlags::MS_NOATIME),
+        (MountFlags::NODIRATIME, MsFlags::MS_NODIRATIME),
+        (MountFlags::SILENT, MsFlags::MS_SILENT),
+        (MountFlags::RELATIME, MsFlags::MS_RELATIME),
+        (MountFlags::I_VERSION, MsFlags::MS_I_VERSION),
+        (MountFlags::STRICTATIME, MsFlags::MS_STRICTATIME),
+        (MountFlags::LAZYTIME, MsFlags::MS_LAZYTIME),
+    ];
+    let mut ms = MsFlags::empty();
+    for (f, m) in table {
+        if flags.contains(f) {
+            ms |= m;
+        }
+    }
+    if read_only {
+        ms |= MsFlags::MS_RDONLY;
+    }
+    ms
+}
+
 /// mount(2) on a thread of its own, so that a mount blocked in the kernel (a dead NFS
 /// server, a lock manager waiting for its cluster) cannot hold the boot past `timeout`:
 /// ETIMEDOUT then. A thread abandoned on timeout finishes or fails on its own. A thread
@@ -491,6 +508,23 @@ fn mount_with_deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_mount_flag_has_its_ms_flag() {
+        let mut seen = MsFlags::empty();
+        for (f, name) in MountFlags::ALL {
+            let ms = ms_flags(f, false);
+            assert_eq!(ms.bits().count_ones(), 1, "{name}: {ms:?}");
+            assert!(!seen.intersects(ms), "{name} maps to a flag taken");
+            seen |= ms;
+        }
+        let parsed = osr_core::mountopts::parse("noatime,nodiratime,nosuid");
+        assert_eq!(
+            ms_flags(parsed.flags, true),
+            MsFlags::MS_NOATIME | MsFlags::MS_NODIRATIME | MsFlags::MS_NOSUID | MsFlags::MS_RDONLY
+        );
+        assert_eq!(ms_flags(MountFlags::empty(), false), MsFlags::empty());
+    }
 
     #[test]
     fn reads_ethernet_nics_in_index_order() {

@@ -20,7 +20,7 @@ use std::time::Duration;
 /// The errno type the `Sys` methods fail with, for boot code to name without `nix`.
 pub use nix::errno::Errno;
 use osr_core::ip::Mac;
-use osr_core::nfs::NfsMount;
+use osr_core::nfs::{NfsAttempt, NfsMount};
 use osr_core::plan::{ModuleLoad, Nic, SwitchRoot};
 
 pub mod beneath;
@@ -112,8 +112,15 @@ pub trait Sys {
         root: &str,
         names: &[String],
     ) -> anyhow::Result<crate::sys::rootovl::Report>;
-    /// One mount attempt, abandoned after `timeout` (reported as ETIMEDOUT).
-    fn mount_nfs(&mut self, m: &NfsMount, target: &str, timeout: Duration) -> Result<(), Errno>;
+    /// One mount attempt of `m` with one of its versions, abandoned after `timeout`
+    /// (reported as ETIMEDOUT).
+    fn mount_nfs(
+        &mut self,
+        m: &NfsMount,
+        attempt: &NfsAttempt,
+        target: &str,
+        timeout: Duration,
+    ) -> Result<(), Errno>;
     /// The block devices the kernel knows (`/sys/class/block`: disks and partitions),
     /// sorted by name, without the empty ones (size 0).
     fn block_devices(&mut self) -> Vec<String>;

@@ -11,6 +11,7 @@ use super::{
 use crate::block;
 use crate::config::CdslParams;
 use crate::netdev::Netdev;
+use crate::nfs::NfsMount;
 use crate::overlay::OverlaySpec;
 use crate::overlay::LOWER;
 
@@ -162,11 +163,14 @@ fn block_root(f: Out, root: &BlockRootPlan, wait: Duration, target: &str) -> fmt
         "mount block device {} on {target} type={} {} wait-for={}s",
         block::describe(&root.device),
         r.fstype.as_deref().unwrap_or("probed"),
-        if r.rw && !r.force_ro { "rw" } else { "ro" },
+        if r.read_only() { "ro" } else { "rw" },
         wait.as_secs()
     )?;
-    if !r.flags.is_empty() {
-        write!(f, " flags={}", r.flags.join(","))?;
+    if !r.options.flags.is_empty() {
+        write!(f, " flags={}", r.options.flags.names().join(","))?;
+    }
+    if !r.options.data.is_empty() {
+        write!(f, " options={}", r.options.data_string())?;
     }
     if let Some(c) = &root.cluster {
         write!(
@@ -180,15 +184,7 @@ fn block_root(f: Out, root: &BlockRootPlan, wait: Duration, target: &str) -> fmt
 
 fn nfs_root(f: Out, root: &RootPlan, retry: Duration, target: &str) -> fmt::Result {
     match (&root.mount, &root.spec) {
-        (Some(mount), _) => write!(
-            f,
-            "mount {} on {target} type={} options={}{} retry-for={}s",
-            mount.source,
-            mount.fstype,
-            if mount.read_only { "ro," } else { "rw," },
-            mount.data,
-            retry.as_secs()
-        ),
+        (Some(mount), _) => nfs_mount(f, mount, retry, target),
         (None, Some(spec)) => write!(
             f,
             "mount {}:{} on {target} type={} ({} at boot) retry-for={}s",
@@ -207,6 +203,39 @@ fn nfs_root(f: Out, root: &RootPlan, retry: Duration, target: &str) -> fmt::Resu
             retry.as_secs()
         ),
     }
+}
+
+/// `mount SRC on T type=nfs4 options=ro,noatime,vers=4.2,... retry-for=180s`, then
+/// the versions offered next when the server refuses one.
+fn nfs_mount(f: Out, mount: &NfsMount, retry: Duration, target: &str) -> fmt::Result {
+    let Some((first, rest)) = mount.attempts.split_first() else {
+        return write!(
+            f,
+            "mount {} on {target}: no NFS version to offer",
+            mount.source
+        );
+    };
+    let mut options = vec![if mount.read_only { "ro" } else { "rw" }];
+    options.extend(mount.flags.names());
+    options.push(&first.data);
+    write!(
+        f,
+        "mount {} on {target} type={} options={} retry-for={}s",
+        mount.source,
+        first.fstype,
+        options.join(","),
+        retry.as_secs()
+    )?;
+    if !rest.is_empty() {
+        let next: Vec<String> = rest.iter().map(|a| a.version.to_string()).collect();
+        write!(
+            f,
+            "; if the server refuses NFSv{}: {} in turn (as mount.nfs)",
+            first.version,
+            next.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 fn overlay(f: Out, spec: &OverlaySpec) -> fmt::Result {

@@ -34,6 +34,7 @@ use crate::cluster::ClusterConf;
 use crate::config::{BreakPoint, CdslParams, Config};
 use crate::dhcp::Lease;
 use crate::ip::{Mac, Route};
+use crate::mountopts::MountOptions;
 use crate::netdev::{self, Netdev};
 use crate::nfs::NfsMount;
 use crate::overlay::{OverlaySpec, LOWER};
@@ -181,16 +182,19 @@ pub struct NetPlan {
 pub struct RootPlan {
     /// `None`: the root path comes from DHCP option 17.
     pub spec: Option<NfsSpec>,
-    /// `rootfstype=nfs4`.
+    /// `rootfstype=nfs4`, `rootfs=nfs4` or `root=nfs4:`.
     pub force_nfs4: bool,
-    pub rootflags: Vec<String>,
+    pub rootflags: MountOptions,
+    /// Read-write unless the options say `ro`: the command line's `ro`/`rw`, else
+    /// read-write on a cluster node only.
     pub rw: bool,
     /// The overlay's lower layer: read-only whatever the options say.
     pub force_ro: bool,
     /// The whole mount, when the plan alone determines it (a static network and a
     /// server given by address): the executor mounts it as it is.
     pub mount: Option<NfsMount>,
-    /// `nfs` or `nfs4`, when the plan knows which (the modules to load follow).
+    /// `nfs` or `nfs4`, when the plan knows which (the modules to load follow); `None`
+    /// when the version is negotiated at boot.
     pub fstype: Option<&'static str>,
     /// Reached over the first network with a DHCP lease (else the first): the root
     /// DHCP names, or the one a cluster node's `<rootvolume>` names.
@@ -222,7 +226,8 @@ pub enum ClusterRoot {
     Block {
         device: RootDevice,
         fstype: Option<String>,
-        flags: Vec<String>,
+        /// `<rootvolume mountopts>` (or `mountopts=`), then `rootflags=`.
+        options: MountOptions,
     },
 }
 
@@ -289,6 +294,11 @@ pub enum PlanError {
         node: String,
         name: String,
         expected: String,
+    },
+    #[error("root={given} names no server and no path, and {} no network uses DHCP for option 17: give root=nfs:<server>:<path>, a <rootvolume> in cluster.conf, or ip=dhcp", match node { Some(n) => format!("cluster.conf gives node {n} no <rootvolume name> and"), None => "there is no cluster.conf and".to_string() })]
+    BareNfsRoot {
+        given: &'static str,
+        node: Option<String>,
     },
     #[error("cluster.conf gives node {nodeid} ({name}) no <rootvolume> and no network uses DHCP for option 17: add a <rootvolume> or give root=")]
     NoRootvolume { nodeid: u32, name: String },
@@ -413,10 +423,8 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
         ));
     }
     push_break(&mut steps, config, BreakPoint::PreMount);
-    // A cluster filesystem is meant to be written by every node; an NFS export is not.
-    let shared_export = node.is_some() && matches!(root, root::RootMount::Nfs(_));
     steps.push(fatal_if(true, root.into_action(config)));
-    push_overlay(&mut steps, config, node, shared_export);
+    push_overlay(&mut steps, config, node);
     if networked {
         steps.push(fatal_if(false, Action::HandOverNetwork));
     }
@@ -438,7 +446,7 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
 
 /// The overlay, then (on a cluster node) the CDSL bind and the node's filesystems onto
 /// it, then the rootovl trees.
-fn push_overlay(steps: &mut Vec<Step>, config: &Config, node: Option<&Node>, shared_export: bool) {
+fn push_overlay(steps: &mut Vec<Step>, config: &Config, node: Option<&Node>) {
     let names = config.rootovlcfg.join(",");
     let cdsl = |steps: &mut Vec<Step>| {
         if let Some(n) = node {
@@ -454,20 +462,12 @@ fn push_overlay(steps: &mut Vec<Step>, config: &Config, node: Option<&Node>, sha
             steps.push(fatal_if(true, Action::MountFilesystems(n.filesystems())));
         }
     };
-    if shared_export && config.rw && config.overlay.is_none() {
-        steps.push(fatal_if(
-            false,
-            Action::Warn(
-                "rw on a cluster node: every node booted from this export writes the same files; only the CDSL host-dependent paths are kept apart".to_string(),
-            ),
-        ));
-    }
     if config.overlay.is_none() {
         cdsl(steps);
     }
     match &config.overlay {
         Some(spec) => {
-            if config.rw {
+            if config.rw == Some(true) {
                 steps.push(fatal_if(
                     false,
                     Action::Warn(

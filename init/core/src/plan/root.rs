@@ -15,6 +15,7 @@ use crate::blkid::RootDevice;
 use crate::block::{self, BlockRequest};
 use crate::cluster::ClusterNode;
 use crate::config::Config;
+use crate::mountopts::{self, MountOptions};
 use crate::nfs::{nfs_mount, NfsMount, NodeFacts};
 use crate::root::{self, NfsSpec, RootSpec};
 
@@ -32,7 +33,8 @@ impl RootMount {
             return Vec::new();
         };
         let nfs4 = root.force_nfs4 || root.spec.as_ref().is_some_and(|s| s.nfs4);
-        // From DHCP the version is only known at run time: load both.
+        // From DHCP the version is only known at run time, and a negotiation may end
+        // on either: load both.
         let names: &[&str] = match (root.fstype, root.spec.is_some()) {
             (Some("nfs4"), _) => NFS4_MODULES,
             (None, true) if nfs4 => NFS4_MODULES,
@@ -70,10 +72,11 @@ pub(super) fn plan_root(
         conf: n.conf.clone(),
         nodeid: n.node.nodeid,
     });
-    let request = |fstype: Option<String>, flags: Vec<String>| BlockRequest {
+    let rw = root_rw(config, node);
+    let request = |fstype: Option<String>, options: MountOptions| BlockRequest {
         fstype,
-        flags,
-        rw: config.rw && config.overlay.is_none(),
+        options,
+        rw,
         force_ro: config.overlay.is_some(),
         cluster: node.map(|n| n.conf.name.clone()),
     };
@@ -85,7 +88,12 @@ pub(super) fn plan_root(
             cluster: cluster.clone(),
         }))
     };
-    match (&config.root, croot) {
+    // root=nfs: alone names no root: the node's <rootvolume>, else DHCP's, as no root=.
+    let given = config
+        .root
+        .as_ref()
+        .filter(|r| !matches!(r, RootSpec::BareNfs { .. }));
+    match (given, croot) {
         (Some(RootSpec::Block(device)), _) => {
             check_block_fstype("rootfstype", config.rootfstype.as_deref(), device)?;
             let req = request(config.rootfstype.clone(), config.rootflags.clone());
@@ -96,25 +104,29 @@ pub(super) fn plan_root(
             Some(ClusterRoot::Block {
                 device,
                 fstype,
-                flags,
+                options,
             }),
         ) => {
-            let req = request(config.rootfstype.clone().or(fstype), flags);
+            let req = request(config.rootfstype.clone().or(fstype), options);
             Ok(block(device, req))
         }
         (None, Some(ClusterRoot::Nfs(spec))) => {
-            let mut root = root_plan(config, Some(spec), &net.plans, net.uses_dhcp())?;
+            let mut root = root_plan(config, node, Some(spec), &net.plans, net.uses_dhcp())?;
             root.via_lease = true;
             Ok(RootMount::Nfs(Box::new(root)))
         }
-        (None, None) if !net.uses_dhcp() => match node {
-            Some(n) => Err(PlanError::NoRootvolume {
+        (None, None) if !net.uses_dhcp() => match (node, &config.root) {
+            (_, Some(RootSpec::BareNfs { nfs4 })) => Err(PlanError::BareNfsRoot {
+                given: if *nfs4 { "nfs4:" } else { "nfs:" },
+                node: node.map(|n| n.node.name.clone()),
+            }),
+            (Some(n), _) => Err(PlanError::NoRootvolume {
                 nodeid: n.node.nodeid,
                 name: n.node.name.clone(),
             }),
-            None => Err(PlanError::DhcpRootWithoutDhcp),
+            (None, _) => Err(PlanError::DhcpRootWithoutDhcp),
         },
-        _ => root_plan(config, nfs_spec(config), &net.plans, net.uses_dhcp())
+        _ => root_plan(config, node, nfs_spec(config), &net.plans, net.uses_dhcp())
             .map(|r| RootMount::Nfs(Box::new(r))),
     }
 }
@@ -124,27 +136,37 @@ pub(super) fn plan_root(
 pub(super) fn is_block(config: &Config, croot: Option<&ClusterRoot>) -> bool {
     match &config.root {
         Some(RootSpec::Block(_)) => true,
+        None | Some(RootSpec::BareNfs { .. }) => matches!(croot, Some(ClusterRoot::Block { .. })),
         Some(_) => false,
-        None => matches!(croot, Some(ClusterRoot::Block { .. })),
     }
 }
 
 /// The root as the command line gives it: `None` means DHCP option 17.
 fn nfs_spec(config: &Config) -> Option<NfsSpec> {
     match &config.root {
-        None | Some(RootSpec::Dhcp) | Some(RootSpec::Block(_)) => None,
+        None | Some(RootSpec::Dhcp | RootSpec::Block(_) | RootSpec::BareNfs { .. }) => None,
         Some(RootSpec::Nfs(spec)) => Some(spec.clone()),
         Some(RootSpec::KernelNfs) => Some(config.nfsroot.clone().unwrap_or_else(|| NfsSpec {
             server: None,
             path: "/tftpboot/%s".to_string(),
             nfs4: false,
-            options: Vec::new(),
+            options: MountOptions::default(),
         })),
     }
 }
 
+/// Whether the root is mounted read-write: the command line's last `ro`/`rw`, else
+/// read-write on a cluster node (cluster.conf, or `nodeid=`), as the legacy initrd
+/// mounted the shared root, and read-only elsewhere. Never under an overlay. `ro`/`rw`
+/// in the mount options override this ([`BlockRequest::read_only`], `nfs_mount`).
+fn root_rw(config: &Config, node: Option<&Node>) -> bool {
+    let cluster_node = node.is_some() || config.nodeid.is_some() || config.com_nodeid.is_some();
+    config.overlay.is_none() && config.rw.unwrap_or(cluster_node)
+}
+
 fn root_plan(
     config: &Config,
+    node: Option<&Node>,
     spec: Option<NfsSpec>,
     nets: &[NetPlan],
     uses_dhcp: bool,
@@ -158,14 +180,15 @@ fn root_plan(
         return Err(PlanError::DhcpRootWithoutDhcp);
     }
     let spec_from_dhcp = spec.is_none();
-    let force_nfs4 =
-        config.rootfstype.as_deref() == Some("nfs4") || config.rootfs.as_deref() == Some("nfs4");
+    let force_nfs4 = config.rootfstype.as_deref() == Some("nfs4")
+        || config.rootfs.as_deref() == Some("nfs4")
+        || config.root == Some(RootSpec::BareNfs { nfs4: true });
     let mut root = RootPlan {
         spec,
         force_nfs4,
         rootflags: config.rootflags.clone(),
         // The overlay's lower layer is always read-only.
-        rw: config.rw && config.overlay.is_none(),
+        rw: root_rw(config, node),
         force_ro: config.overlay.is_some(),
         mount: None,
         fstype: None,
@@ -180,7 +203,7 @@ fn root_plan(
     match root_source(&root, &facts) {
         Ok((spec, ServerRef::Ip(server))) => {
             let mount = root_mount(&root, &spec, server, &facts)?;
-            root.fstype = Some(mount.fstype);
+            root.fstype = mount.fstype();
             if !uses_dhcp {
                 root.mount = Some(mount);
             }
@@ -191,7 +214,7 @@ fn root_plan(
         Ok((spec, ServerRef::Name(_))) => {
             // Check the options with a stand-in address; the real one comes from DNS.
             let stand_in = IpAddr::from([0, 0, 0, 0]);
-            root.fstype = Some(root_mount(&root, &spec, stand_in, &facts)?.fstype);
+            root.fstype = root_mount(&root, &spec, stand_in, &facts)?.fstype();
         }
         Err(PlanError::NoServer(_)) if uses_dhcp => {}
         Err(e) => return Err(e),
@@ -205,18 +228,20 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<Cluste
         return Ok(None);
     };
     let fstype = config.rootfs.clone().or_else(|| rv.fstype.clone());
-    let opts = if config.mountopts.is_empty() {
-        rv.mountopts
-            .as_deref()
-            .map(root::split_options)
-            .unwrap_or_default()
-    } else {
-        config.mountopts.clone()
-    };
     let bad = |expected: String| PlanError::BadRootvolume {
         node: node.name.clone(),
         name: rv.name.clone(),
         expected,
+    };
+    let opts = match (&config.mountopts, rv.mountopts.as_deref()) {
+        (Some(given), _) => given.clone(),
+        (None, Some(text)) => {
+            let opts = mountopts::parse(text);
+            opts.refuse_unsupported()
+                .map_err(|e| bad(format!("mountopts={text:?}: {e}")))?;
+            opts
+        }
+        (None, None) => MountOptions::default(),
     };
     let mut spec = match root::parse_root(&rv.name).map_err(bad)? {
         RootSpec::Nfs(spec) => spec,
@@ -227,15 +252,15 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<Cluste
                 "<rootvolume fstype>"
             };
             check_block_fstype(given_by, fstype.as_deref(), &device)?;
-            let mut flags = opts;
-            flags.extend(config.rootflags.iter().cloned());
+            let mut options = opts;
+            options.extend(config.rootflags.clone());
             return Ok(Some(ClusterRoot::Block {
                 device,
                 fstype,
-                flags,
+                options,
             }));
         }
-        RootSpec::KernelNfs | RootSpec::Dhcp => {
+        RootSpec::KernelNfs | RootSpec::Dhcp | RootSpec::BareNfs { .. } => {
             return Err(bad(
                 "an NFS export (<server>:<path>, nfs:..., nfs4:...) or a block device (/dev/..., UUID=, LABEL=...)"
                     .to_string(),
@@ -325,8 +350,8 @@ pub fn root_from_dhcp(text: &str) -> Result<NfsSpec, PlanError> {
     let bad = || PlanError::BadRootPath(text.to_string());
     if text.starts_with('/') {
         let (path, options) = match text.split_once(':') {
-            Some((p, o)) => (p, root::split_options(o)),
-            None => (text, Vec::new()),
+            Some((p, o)) => (p, root::options(o).map_err(|_| bad())?),
+            None => (text, MountOptions::default()),
         };
         return Ok(NfsSpec {
             server: None,

@@ -47,9 +47,9 @@ fn the_four_issue_command_lines() {
             "10.0.2.2:/srv/root",
         ),
         (
-            "bare",
+            "bare: NFSv4.2 offered first",
             "root=10.0.2.2:/srv/root",
-            "nfs",
+            "nfs4",
             "10.0.2.2:/srv/root",
         ),
     ];
@@ -57,7 +57,7 @@ fn the_four_issue_command_lines() {
         let p = plan_for(&format!("{root} {IP}")).unwrap();
         let m = mount_of(&p);
         assert_eq!(
-            (m.fstype, m.source.as_str(), m.read_only),
+            (m.attempts[0].fstype, m.source.as_str(), m.read_only),
             (fstype, source, true),
             "case {label}"
         );
@@ -495,7 +495,7 @@ fn option_17_forms() {
         server: server.map(str::to_string),
         path: path.to_string(),
         nfs4,
-        options: opts.iter().map(|s| s.to_string()).collect(),
+        options: crate::mountopts::parse(&opts.join(",")),
     };
     let cases = [
         (
@@ -554,7 +554,12 @@ fn server_fallback_order_and_percent_s() {
     );
     let m = root_mount(&root, &spec, "10.0.0.2".parse().unwrap(), &net).unwrap();
     assert_eq!(m.source, "10.0.0.2:/srv/hosts/n50");
-    assert_eq!(m.fstype, "nfs");
+    let versions: Vec<String> = m.attempts.iter().map(|a| a.version.to_string()).collect();
+    assert_eq!(
+        versions,
+        ["4.2", "4.1", "4.0", "3"],
+        "a bare path: negotiated"
+    );
 
     net.lease.as_mut().unwrap().next_server = None;
     assert_eq!(
@@ -585,7 +590,7 @@ fn server_names_need_a_nameserver_or_dhcp() {
 
 #[test]
 fn a_dhcp_network_still_loads_only_the_nfs_version_the_root_names() {
-    let p = plan_for("root=nfs:10.0.2.2:/x ip=dhcp").unwrap();
+    let p = plan_for("root=nfs:10.0.2.2:/x:vers=3 ip=dhcp").unwrap();
     let text = p.to_string();
     assert!(text.contains("load modules names=nfs,nfsv3\n"), "{text}");
     assert!(
@@ -593,6 +598,15 @@ fn a_dhcp_network_still_loads_only_the_nfs_version_the_root_names() {
         "{text}"
     );
     assert_eq!(root_of(&p).mount, None, "the lease completes the mount");
+    // no vers=: negotiated at boot, either may be agreed
+    let text = plan_for("root=nfs:10.0.2.2:/x ip=dhcp")
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("load modules names=nfs,nfsv3,nfsv4\n"),
+        "{text}"
+    );
+    assert!(text.contains("type=nfs|nfs4 (client address"), "{text}");
 }
 
 #[test]
@@ -754,4 +768,106 @@ fn the_overlay_lower_stays_read_only_even_with_rw_options() {
     assert!(root_of(&p).mount.as_ref().unwrap().read_only);
     let p = plan_for(&format!("root=nfs4:10.0.2.2:/x:rw {IP}")).unwrap();
     assert!(!root_of(&p).mount.as_ref().unwrap().read_only);
+}
+
+#[test]
+fn a_cluster_node_mounts_its_root_read_write_unless_told_ro() {
+    let conf = cluster_with(["10.0.0.9:/export", "/dev/sdb"]);
+    let nfs_ro = |cmdline: &str| mount_of(&node_plan(cmdline, &conf, &[]).unwrap()).read_only;
+    assert!(!nfs_ro("nodeid=1"), "legacy: the shared root read-write");
+    assert!(nfs_ro("nodeid=1 ro"), "ro on the command line wins");
+    assert!(
+        nfs_ro("nodeid=1 mountopts=ro,nolock"),
+        "ro in the options wins"
+    );
+    assert!(nfs_ro("nodeid=1 rw rootflags=ro"), "ro in rootflags= wins");
+    assert!(
+        !nfs_ro("nodeid=1 ro rootflags=rw"),
+        "options come after the command line"
+    );
+    let block = |cmdline: &str| {
+        let p = node_plan(cmdline, &conf, &[]).unwrap();
+        p.steps.iter().find_map(|s| match &s.action {
+            Action::MountBlockRoot { root, .. } => Some(root.request.read_only()),
+            _ => None,
+        })
+    };
+    assert_eq!(block("nodeid=2"), Some(false));
+    assert_eq!(block("nodeid=2 ro"), Some(true));
+    // nodeid= alone makes a cluster node too; elsewhere read-only unless rw
+    let ro = |cmdline: &str| mount_of(&plan_for(&format!("{cmdline} {IP}")).unwrap()).read_only;
+    assert!(!ro("root=nfs:10.0.2.2:/x nodeid=3"));
+    assert!(ro("root=nfs:10.0.2.2:/x"));
+    assert!(!ro("root=nfs:10.0.2.2:/x rw"));
+    let text = node_plan("nodeid=1", &conf, &[]).unwrap().to_string();
+    assert!(!text.contains("warning"), "rw is the rule here: {text}");
+}
+
+#[test]
+fn bare_root_nfs_takes_the_rootvolume_else_dhcp() {
+    let conf = cluster_with(["10.0.0.9:/export", "10.0.0.9:/other"]);
+    let m = mount_of(&node_plan("root=nfs: nodeid=2", &conf, &[]).unwrap()).clone();
+    assert_eq!(m.source, "10.0.0.9:/other");
+    let m = mount_of(&node_plan("root=nfs4: nodeid=1", &conf, &[]).unwrap()).clone();
+    assert_eq!(m.fstype(), Some("nfs4"), "nfs4: keeps it to NFSv4");
+    // no cluster.conf: DHCP's option 17, as root=dhcp
+    let p = plan_for("root=nfs: ip=dhcp").unwrap();
+    assert_eq!(root_of(&p).spec, None);
+    assert!(root_of(&p).via_lease);
+    // neither: the error names root=
+    let err = plan_for(&format!("root=nfs: {IP}"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("root=nfs: names no server and no path, and there is no cluster.conf"),
+        "{err}"
+    );
+    // a node without <rootvolume>: DHCP's, else the error names root=
+    let xml = r#"<cluster name="c" config_version="1"><clusternodes>
+        <clusternode name="n1" nodeid="1"><com_info>
+          <eth name="eth0" mac="52:54:00:00:00:01" ip="10.0.0.1" mask="24"/></com_info></clusternode>
+        </clusternodes></cluster>"#;
+    let conf = crate::cluster::parse(xml).unwrap();
+    let err = node_plan("root=nfs: nodeid=1", &conf, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cluster.conf gives node n1 no <rootvolume name>"),
+        "{err}"
+    );
+    let p = node_plan("root=nfs: nodeid=1 ip=dhcp", &conf, &[]).unwrap();
+    assert_eq!(root_of(&p).spec, None, "the root path from DHCP");
+}
+
+#[test]
+fn the_plan_shows_the_versions_offered_and_the_flags() {
+    let text = plan_for(&format!(
+        "root=10.0.2.2:/srv rootflags=noatime,nodiratime {IP}"
+    ))
+    .unwrap()
+    .to_string();
+    assert!(
+        text.contains(
+            "mount 10.0.2.2:/srv on /sysroot type=nfs4 options=ro,noatime,nodiratime,vers=4.2,clientaddr=10.0.2.15,addr=10.0.2.2 retry-for=180s; if the server refuses NFSv4.2: 4.1, 4.0, 3 in turn (as mount.nfs)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("load modules names=nfs,nfsv3,nfsv4\n"),
+        "{text}"
+    );
+    let text = plan_for("root=LABEL=r rootflags=nosuid,data=ordered,ro rw")
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("type=probed ro wait-for=180s flags=nosuid options=data=ordered"),
+        "{text}"
+    );
+    let err = Config::from_cmdline(&Cmdline::parse("rootflags=rbind"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rootflags=\"rbind\": expected mount options of one filesystem mount"),
+        "{err}"
+    );
 }
