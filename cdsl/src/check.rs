@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use osr_core::cdsl::{hostdependent_link_target, shared_link_target, CdslType};
+use osr_core::cdsl::CdslType;
 
 use crate::tree::{Kind, Tree};
 
@@ -51,7 +51,7 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
         nodes.push(default.clone());
         match c.kind {
             CdslType::HostDependent => {
-                let want = hostdependent_link_target(&c.src, &inv.link);
+                let want = t.hostdependent_target(&c.src);
                 check_link(t, &t.at(&c.src), &want, None, &mut out)?;
                 for n in &nodes {
                     let copy = t.node(n, &c.src);
@@ -66,7 +66,7 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
                 if missing {
                     out.push(format!("{}: missing shared copy", copy.display()));
                 }
-                let want = shared_link_target(&c.src, &inv.tree, &inv.sharedtree);
+                let want = t.shared_target(&c.src);
                 for n in &nodes {
                     check_link(t, &t.node(n, &c.src), &want, Some(missing), &mut out)?;
                 }
