@@ -82,7 +82,39 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
         }
     }
     untracked(t, "", &mut out)?;
+    inventory_copies(t, &mut out);
     Ok(out)
+}
+
+/// The inventory's other copies (every copy of a hostdependent CDSL above it)
+/// must be there and the same as the one read: a tree edited by comoonics, which
+/// wrote only the bound node's, or by hand.
+fn inventory_copies(t: &Tree, out: &mut Vec<String>) {
+    for rel in t.inventory_copies(&t.inv) {
+        let copy = t.at(&rel);
+        if copy == t.inv_path {
+            continue;
+        }
+        match t.dir.read_file(&rel) {
+            Ok(text) if text == t.inv_text => {}
+            Ok(_) => out.push(format!(
+                "{}: a copy of the inventory that differs from {} (read)",
+                copy.display(),
+                t.inv_path.display()
+            )),
+            Err(_) if kind(t, &copy, out) == Some(Kind::Missing) => out.push(format!(
+                "{}: missing copy of the inventory {}",
+                copy.display(),
+                t.inv_path.display()
+            )),
+            Err(e) => {
+                let line = format!("{e:#}");
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
+    }
 }
 
 /// The node directories under the tree, `default` excluded.

@@ -14,18 +14,32 @@ use crate::tree::{plain_name, Kind, Tree};
 /// How `hostdependent` and `shared` treat what they replace, and the timestamp
 /// of the new inventory entry.
 pub struct Edit {
-    /// `com-mkcdsl -b`: the original is kept as `<path>.orig` beside it instead
-    /// of being removed.
-    pub backup: bool,
+    /// `com-mkcdsl -b` (`Some(true)`): the original is kept as `<path>.orig`
+    /// beside it instead of being removed; `-f` (`Some(false)`): removed. Neither:
+    /// the default of the tree's generation, as com-mkcdsl had it: kept in a v1
+    /// tree, removed in a v2 tree.
+    pub backup: Option<bool>,
     /// `time.time()` as comoonics wrote it.
     pub now: String,
 }
 
-fn write(t: &Tree, inv: &Inventory) -> Action {
-    Action::WriteInventory {
-        path: t.inv_path.clone(),
-        text: t.render(inv),
+/// `inv` written wherever it lives once in effect (see `locate`): every copy of
+/// a hostdependent CDSL above it, so that they do not diverge, else one file. A
+/// directory missing now is made first (`mkdir -p` is a no-op when the plan's
+/// copies made it).
+fn write(t: &Tree, inv: &Inventory, out: &mut Vec<Action>) -> Result<()> {
+    let text = t.render(inv);
+    for rel in t.inventory_copies(inv) {
+        let path = t.at(&rel);
+        if let Some(p) = path.parent().filter(|p| *p != t.root) {
+            ensure_dir(t, p, out)?;
+        }
+        out.push(Action::WriteInventory {
+            path,
+            text: text.clone(),
+        });
     }
+    Ok(())
 }
 
 /// `<path>.orig`, as `com-mkcdsl -b` names the backup.
@@ -38,7 +52,7 @@ fn backup_name(path: &Path) -> PathBuf {
 /// What replaces `path` (which exists): `rm -rf`, or with `-b` a rename to
 /// `<path>.orig`, refused here when that name is already taken.
 fn set_aside(t: &Tree, path: &Path, e: &Edit) -> Result<Action> {
-    if !e.backup {
+    if !e.backup.unwrap_or(t.inv.version == InventoryVersion::V1) {
         return Ok(Action::RemoveAll(path.to_path_buf()));
     }
     let to = backup_name(path);
@@ -98,8 +112,7 @@ pub fn init(t: &Tree, nodes: &[String]) -> Result<Vec<Action>> {
         }
     }
     if !t.inv_exists {
-        ensure_dir(t, t.inv_path.parent().unwrap_or(&t.root), &mut out)?;
-        out.push(write(t, inv));
+        write(t, inv, &mut out)?;
     }
     Ok(out)
 }
@@ -188,7 +201,7 @@ pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, e: &Edit) -> Result<
         timestamp: Some(e.now.clone()),
         nodes: nodes.to_vec(),
     });
-    out.push(write(t, &new));
+    write(t, &new, &mut out)?;
     Ok(out)
 }
 
@@ -264,7 +277,7 @@ pub fn shared(t: &Tree, arg: &str, e: &Edit) -> Result<Vec<Action>> {
         timestamp: Some(e.now.clone()),
         nodes: parent.nodes.clone(),
     });
-    out.push(write(t, &new));
+    write(t, &new, &mut out)?;
     Ok(out)
 }
 
@@ -296,11 +309,10 @@ pub fn addnode(t: &Tree, node: &str) -> Result<Vec<Action>> {
             c.nodes.push(node.to_string());
         }
     }
-    Ok(vec![
-        Action::Copy {
-            from: default,
-            to: dir,
-        },
-        write(t, &new),
-    ])
+    let mut out = vec![Action::Copy {
+        from: default,
+        to: dir,
+    }];
+    write(t, &new, &mut out)?;
+    Ok(out)
 }

@@ -15,6 +15,7 @@ mod beneath;
 mod check;
 mod commands;
 mod copy;
+mod locate;
 mod plan;
 mod query;
 mod tree;
@@ -40,7 +41,8 @@ Usage: osr-cdsl [--root DIR] [--dry-run] [--cluster-conf FILE] COMMAND
 A v1 tree (var/lib/cdsl/cdsl_inventory.xml) is edited as v1, a v2 tree as v2.
 PATH is relative to the root; an absolute PATH is that path inside the root, as
 in a chroot of it (/etc/hostname), unless it starts with the root itself. -b keeps
-what PATH replaces as <path>.orig beside it instead of removing it.
+what PATH replaces as <path>.orig beside it, -f removes it; the default is -f in
+a v2 tree and -b in a v1 tree, as com-mkcdsl of each generation had it.
 --root defaults to /, --cluster-conf to <root>/etc/cluster/cluster.conf.
 --dry-run prints the actions instead of taking them. Errors exit with 2.
 Run by the name com-queryclusterconf (a link to osr-cdsl), it is `osr-cdsl query`.";
@@ -133,15 +135,15 @@ fn now() -> String {
     format!("{}.{:02}", d.as_secs(), d.subsec_millis() / 10)
 }
 
-/// `[-b|--backup] [-f|--force] PATH`: com-mkcdsl's `-b` keeps the original;
-/// `-f` (v1's way to ask for no backup) is the default, accepted for old scripts.
+/// `[-b|--backup] [-f|--force] PATH`: com-mkcdsl's `-b` keeps the original, `-f`
+/// removes it; without either, the tree's generation decides (see `Edit`).
 fn edit_args<'a>(cmd: &str, words: &[&'a str]) -> Result<(&'a str, Edit)> {
-    let mut backup = false;
+    let mut backup = None;
     let mut path = None;
     for w in words {
         match *w {
-            "-b" | "--backup" => backup = true,
-            "-f" | "--force" => backup = false,
+            "-b" | "--backup" => backup = Some(true),
+            "-f" | "--force" => backup = Some(false),
             s if s.starts_with('-') => bail!("{s}: unknown option of {cmd}"),
             s if path.is_none() => path = Some(s),
             s => bail!("{s}: expected one PATH for {cmd}"),

@@ -11,7 +11,7 @@ use osr_core::cdsl::{
 
 pub use crate::beneath::Kind;
 use crate::beneath::{self, Dir};
-use crate::v1;
+use crate::{locate, v1};
 
 pub struct Tree {
     pub root: PathBuf,
@@ -21,8 +21,13 @@ pub struct Tree {
     /// Every file operation below the root goes through this handle.
     pub dir: Dir,
     pub inv: Inventory,
-    /// Where the inventory was read from, or will be written to.
+    /// Where the inventory was read from (a v1 one moved into a CDSL: a node's
+    /// copy or the shared one), or will be written to.
     pub inv_path: PathBuf,
+    /// The inventory as a booted node sees it: `V2_INVENTORY` or `V1_INVENTORY`.
+    pub inv_logical: &'static str,
+    /// Its text as read, to compare its other copies with.
+    pub inv_text: String,
     pub inv_exists: bool,
 }
 
@@ -51,35 +56,50 @@ fn validate(inv: &Inventory) -> Result<()> {
     Ok(())
 }
 
+/// The link that replaces each node's copy of shared `rel` in `inv`'s layout,
+/// per version.
+pub fn shared_target_of(inv: &Inventory, rel: &str) -> String {
+    match inv.version {
+        InventoryVersion::V1 => v1::shared_link_target(rel, &inv.sharedtree),
+        InventoryVersion::V2 => shared_link_target(rel, &inv.tree, &inv.sharedtree),
+    }
+}
+
 impl Tree {
-    /// Reads `<root>/.cdsl_inventory.xml`, else `<root>/var/lib/cdsl/cdsl_inventory.xml`;
-    /// without either, a new v2 inventory to be written at the first.
+    /// Reads `<root>/.cdsl_inventory.xml`, else the v1
+    /// `<root>/var/lib/cdsl/cdsl_inventory.xml`, found through the CDSL links the
+    /// legacy recipe makes above it (see `locate`); without either, a new v2
+    /// inventory to be written at the first.
     pub fn load(given: &Path) -> Result<Tree> {
         // Canonical, so that an absolute PATH argument can be matched against it.
         let root = fs::canonicalize(given)
             .with_context(|| format!("root {}: expected a directory", given.display()))?;
         let given_root = given.to_path_buf();
         let dir = Dir::open_root(&root)?;
-        for rel in [V2_INVENTORY, V1_INVENTORY] {
-            match dir.kind(rel)? {
-                Kind::Missing => continue,
-                Kind::Symlink => bail!(
-                    "{}: expected a file, found a symlink (not followed)",
-                    dir.show(rel).display()
-                ),
-                Kind::Dir | Kind::Other => {}
-            }
-            let path = dir.show(rel);
-            let text = dir.read_file(rel)?;
+        for (logical, layout) in [
+            (V2_INVENTORY, Inventory::new_v2()),
+            (V1_INVENTORY, v1::defaults()),
+        ] {
+            let Some((real, mapped)) = locate::find(&dir, logical, &layout)? else {
+                continue;
+            };
+            let path = dir.show(&real);
+            let text = dir.read_file(&real)?;
             let inv = parse_inventory(&text)
                 .map_err(anyhow::Error::msg)
                 .and_then(|inv| validate(&inv).map(|()| inv))
+                .and_then(|inv| match mapped {
+                    true => locate::confirm(&inv, &layout, logical, &real).map(|()| inv),
+                    false => Ok(inv),
+                })
                 .with_context(|| format!("parsing {}", path.display()))?;
             return Ok(Tree {
                 root,
                 given_root,
                 dir,
                 inv,
+                inv_logical: logical,
+                inv_text: text,
                 inv_path: path,
                 inv_exists: true,
             });
@@ -90,6 +110,8 @@ impl Tree {
             given_root,
             dir,
             inv: Inventory::new_v2(),
+            inv_logical: V2_INVENTORY,
+            inv_text: String::new(),
             inv_exists: false,
         })
     }
@@ -172,11 +194,12 @@ impl Tree {
 
     /// The link that replaces each node's copy of shared `rel`, per version.
     pub fn shared_target(&self, rel: &str) -> String {
-        let inv = &self.inv;
-        match inv.version {
-            InventoryVersion::V1 => v1::shared_link_target(rel, &inv.sharedtree),
-            InventoryVersion::V2 => shared_link_target(rel, &inv.tree, &inv.sharedtree),
-        }
+        shared_target_of(&self.inv, rel)
+    }
+
+    /// Where the inventory lives once `inv` is in effect, relative to the root.
+    pub fn inventory_copies(&self, inv: &Inventory) -> Vec<String> {
+        locate::copies(inv, self.inv_logical)
     }
 
     /// A path argument as `com-mkcdsl` took it, relative to the root:
@@ -204,10 +227,6 @@ impl Tree {
         let rel = normalize(&rel).map_err(anyhow::Error::msg)?;
         let rel = self.below_infrastructure(&rel).unwrap_or(rel);
         let inv = &self.inv;
-        let inv_rel = self
-            .inv_path
-            .strip_prefix(&self.root)
-            .unwrap_or(&self.inv_path);
         for infra in [&inv.tree, &inv.sharedtree, &inv.link] {
             if rel == *infra || is_below(&rel, infra) || is_below(infra, &rel) {
                 bail!(
@@ -215,8 +234,8 @@ impl Tree {
                 );
             }
         }
-        if Path::new(&rel) == inv_rel || is_below(&inv_rel.to_string_lossy(), &rel) {
-            bail!("{rel}: holds the inventory {}", inv_rel.display());
+        if rel == self.inv_logical {
+            bail!("{rel}: the inventory itself: expected a path other than it");
         }
         Ok(rel)
     }

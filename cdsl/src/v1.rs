@@ -15,7 +15,19 @@
 //! directory, the path), so `osr_core::cdsl::hostdependent_link_target` serves.
 //! Pure; the parser (`osr_core::cdsl::parse_inventory`) reads v1 already.
 
-use osr_core::cdsl::Inventory;
+use osr_core::cdsl::{Inventory, InventoryVersion};
+
+/// What `com-mkcdslinfrastructure` made with no options: the layout whose links
+/// lead to a v1 inventory moved into a CDSL (see `locate`).
+pub fn defaults() -> Inventory {
+    Inventory {
+        version: InventoryVersion::V1,
+        tree: "cluster/cdsl".into(),
+        sharedtree: "cluster/shared".into(),
+        link: "cdsl.local".into(),
+        ..Inventory::new_v2()
+    }
+}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -89,7 +101,7 @@ pub fn shared_link_target(path: &str, shared: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use osr_core::cdsl::{parse_inventory, Cdsl, CdslType, InventoryVersion};
+    use osr_core::cdsl::{parse_inventory, Cdsl, CdslType};
 
     use super::*;
 

@@ -146,8 +146,15 @@ fn v1_tree() -> TempDir {
 }
 
 fn v1_inventory(root: &Path) -> (String, Inventory) {
-    let text = fs::read_to_string(root.join(V1_INV)).unwrap();
+    v1_inventory_at(root, V1_INV)
+}
+
+/// The v1 inventory at `rel`, its text and its content without the timestamps
+/// (each checked present).
+fn v1_inventory_at(root: &Path, rel: &str) -> (String, Inventory) {
+    let text = fs::read_to_string(root.join(rel)).unwrap();
     let mut inv = parse_inventory(&text).unwrap();
+    assert_eq!(inv.version, InventoryVersion::V1);
     for c in &mut inv.cdsls {
         assert!(c.timestamp.take().is_some(), "{} has no timestamp", c.src);
     }
@@ -221,10 +228,8 @@ fn a_v1_tree_is_edited_in_the_v1_layout() {
         root.join("cluster/cdsl/2/srv/data"),
     )
     .unwrap();
-    let out = osr_cdsl(root, &["check"]);
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        problems(root),
         format!(
             "{}/cluster/cdsl/2/srv/data: points to ../../../../cluster/shared/srv/data, \
              expected ../../cluster/shared/srv/data\n",
@@ -248,15 +253,156 @@ fn a_v1_tree_takes_backups_and_paths_through_its_link_directory() {
         assert_eq!(fs::read_to_string(orig).unwrap(), "served", "{n}");
     }
     assert_eq!(ok(root, &["check"]), "");
-    // The v1 inventory lives below var: var, var/lib and var/lib/cdsl cannot
-    // become CDSLs (comoonics v1 moved the inventory into each node's copy).
-    for arg in ["/var", "var/lib", "/var/lib/cdsl"] {
-        refused(
-            root,
-            &["hostdependent", arg],
-            "holds the inventory var/lib/cdsl/cdsl_inventory.xml",
+    // The inventory itself cannot become a CDSL (the directories holding it can).
+    refused(
+        root,
+        &["hostdependent", "/var/lib/cdsl/cdsl_inventory.xml"],
+        "var/lib/cdsl/cdsl_inventory.xml: the inventory itself",
+    );
+}
+
+fn read(root: &Path, rel: &str) -> String {
+    fs::read_to_string(root.join(rel)).unwrap()
+}
+
+const SHARED_INV: &str = "cluster/shared/var/lib/cdsl/cdsl_inventory.xml";
+
+/// The install recipe of the Fedora 11/12 pages (§4) as it was typed, in a chroot
+/// of the new root with node 1 bound on cdsl.local; here on the server, nothing
+/// bound: `com-mkcdsl -a /var; com-mkcdsl -s /var/lib; com-mkcdsl -a
+/// /etc/sysconfig/network`.
+#[test]
+fn the_legacy_recipe_runs_verbatim_on_a_v1_tree() {
+    let d = v1_tree();
+    let root = d.path();
+    write(root, "etc/sysconfig/network", "NETWORKING=yes\n");
+    ok(root, &["hostdependent", "/var"]);
+    assert_eq!(link(root, "var"), "cdsl.local/var");
+    // v1 kept what a CDSL replaces unless given -f.
+    assert_eq!(read(root, "var.orig/lib/rpm/Packages"), "rpmdb");
+    // The inventory went with var into every node copy, each written.
+    let hd = |src, nodes: &[&str]| cdsl(src, CdslType::HostDependent, nodes);
+    let (text, inv) = v1_inventory_at(root, &format!("cluster/cdsl/1/{V1_INV}"));
+    assert_eq!(inv.cdsls, [hd("var", &["1", "2"])]);
+    for n in ["2", "default"] {
+        assert_eq!(
+            read(root, &format!("cluster/cdsl/{n}/{V1_INV}")),
+            text,
+            "{n}"
         );
     }
+    assert_eq!(ok(root, &["check"]), "");
+    // v1 shares the first node's copy.
+    write(root, "cluster/cdsl/1/var/lib/rpm/Packages", "node 1's");
+    let plan = ok(root, &["--dry-run", "shared", "/var/lib"]);
+    let r = root.display();
+    assert!(
+        plan.ends_with(&format!("write {r}/{SHARED_INV}\n")),
+        "{plan}"
+    );
+    ok(root, &["shared", "/var/lib"]);
+    assert_eq!(
+        read(root, "cluster/shared/var/lib/rpm/Packages"),
+        "node 1's"
+    );
+    for n in ["1", "2", "default"] {
+        let at = format!("cluster/cdsl/{n}/var/lib");
+        assert_eq!(link(root, &at), "../../cluster/shared/var/lib", "{n}");
+        assert!(
+            root.join(format!("{at}.orig/rpm/Packages")).is_file(),
+            "{n}"
+        );
+    }
+    ok(root, &["hostdependent", "/etc/sysconfig/network"]);
+    assert_eq!(
+        link(root, "etc/sysconfig/network"),
+        "../../cdsl.local/etc/sysconfig/network"
+    );
+    assert_eq!(read(root, "etc/sysconfig/network.orig"), "NETWORKING=yes\n");
+    for n in ["1", "2", "default"] {
+        let copy = format!("cluster/cdsl/{n}/etc/sysconfig/network");
+        assert_eq!(read(root, &copy), "NETWORKING=yes\n", "{n}");
+    }
+    // The inventory, once, in the shared tree, in the v1 format.
+    let (text, inv) = v1_inventory_at(root, SHARED_INV);
+    assert_eq!(
+        inv.cdsls,
+        [
+            hd("var", &["1", "2"]),
+            cdsl("var/lib", CdslType::Shared, &["1", "2"]),
+            hd("etc/sysconfig/network", &["1", "2"]),
+        ]
+    );
+    assert!(
+        text.contains("<cdsl src=\"/var/lib\" type=\"shared\""),
+        "{text}"
+    );
+    assert!(!root.join(".cdsl_inventory.xml").exists());
+    assert_eq!(
+        ok(root, &["list"]),
+        "hostdependent\tvar\t1,2\nshared\tvar/lib\t1,2\nhostdependent\tetc/sysconfig/network\t1,2\n"
+    );
+    assert_eq!(ok(root, &["check"]), "");
+    // A node added later gets the links; the one inventory lists it.
+    ok(root, &["addnode", "3"]);
+    assert_eq!(
+        link(root, "cluster/cdsl/3/var/lib"),
+        "../../cluster/shared/var/lib"
+    );
+    assert_eq!(
+        v1_inventory_at(root, SHARED_INV).1.cdsls[2].nodes,
+        ["1", "2", "3"]
+    );
+    assert_eq!(ok(root, &["check"]), "");
+}
+
+#[test]
+fn copies_of_a_hostdependent_inventory_are_written_alike_and_checked() {
+    let d = v1_tree();
+    let root = d.path();
+    ok(root, &["hostdependent", "-f", "/var"]);
+    assert!(!root.join("var.orig").exists());
+    ok(root, &["hostdependent", "/etc/hostname"]);
+    let copy = |n: &str| format!("cluster/cdsl/{n}/{V1_INV}");
+    let text = read(root, &copy("1"));
+    assert_eq!(v1_inventory_at(root, &copy("1")).1.cdsls.len(), 2);
+    for n in ["2", "default"] {
+        assert_eq!(read(root, &copy(n)), text, "{n}");
+    }
+    // As comoonics left them (only the bound node's written), or edited by hand.
+    write(root, &copy("2"), V1_EMPTY);
+    fs::remove_file(root.join(copy("default"))).unwrap();
+    let r = root.display();
+    assert_eq!(
+        problems(root),
+        format!(
+            "{r}/{}: a copy of the inventory that differs from {r}/{} (read)\n\
+             {r}/{}: missing copy of the inventory {r}/{}\n",
+            copy("2"),
+            copy("1"),
+            copy("default"),
+            copy("1")
+        )
+    );
+    // The next edit writes them all again, from node 1's.
+    ok(root, &["addnode", "3"]);
+    let (text, inv) = v1_inventory_at(root, &copy("default"));
+    assert_eq!(inv.cdsls[1].nodes, ["1", "2", "3"]);
+    for n in ["1", "2", "3"] {
+        assert_eq!(read(root, &copy(n)), text, "{n}");
+    }
+    assert_eq!(ok(root, &["check"]), "");
+    // An inventory that does not list the CDSL it was found through is refused:
+    // edited, it would be written elsewhere.
+    write(root, &copy("1"), V1_EMPTY);
+    refused(
+        root,
+        &["list"],
+        &format!(
+            "found at {}, but its CDSLs put {V1_INV} at {V1_INV}",
+            copy("1")
+        ),
+    );
 }
 
 // Hostile trees: a node plants symlinks where the new code writes (a backup
@@ -348,4 +494,79 @@ fn symlinks_planted_in_a_v1_tree_are_not_followed() {
         v.path().join("var")
     );
     assert_eq!(listing(v.path()), before);
+}
+
+/// A symlink on the way to a v1 inventory that is not the exact CDSL link
+/// osr-cdsl writes there is refused, named with its target: never followed, the
+/// victim (holding an inventory of its own) neither read nor written.
+#[test]
+fn links_to_a_v1_inventory_other_than_the_cdsl_links_are_not_followed() {
+    let v = victim();
+    write(v.path(), V1_INV, &V1_EMPTY.replace("default", "victim"));
+    let before = listing(v.path());
+    let vp = v.path().display().to_string();
+    let climb = format!("../{}/var", v.path().file_name().unwrap().to_str().unwrap());
+    let hd: &[&[&str]] = &[&["hostdependent", "/var"]];
+    let both: &[&[&str]] = &[&["hostdependent", "/var"], &["shared", "/var/lib"]];
+    let var_link = "the CDSL link cdsl.local/var (not followed)";
+    let cases: [(&[&[&str]], &str, String, &str); 8] = [
+        (&[], "var", "/etc".into(), var_link),
+        (&[], "var", climb, var_link),
+        (hd, "var", format!("{vp}/var"), var_link),
+        (
+            hd,
+            "var",
+            "cdsl.local/../cluster/cdsl/2/var".into(),
+            var_link,
+        ),
+        (
+            hd,
+            "cluster/cdsl/1/var/lib",
+            format!("{vp}/var/lib"),
+            "the CDSL link ../../cluster/shared/var/lib (not followed)",
+        ),
+        (
+            both,
+            "cluster/shared/var/lib/cdsl",
+            format!("{vp}/var/lib/cdsl"),
+            "no symlink in the shared tree (not followed)",
+        ),
+        (
+            both,
+            "cluster/shared/var/lib",
+            format!("{vp}/var/lib"),
+            "cluster/shared/var/lib: expected a directory, found a symlink (not followed)",
+        ),
+        (
+            hd,
+            "cluster/cdsl/1",
+            vp.clone(),
+            "cluster/cdsl/1: expected the first node directory, found a symlink (not followed)",
+        ),
+    ];
+    for (steps, at, target, want) in cases {
+        let d = v1_tree();
+        let root = d.path();
+        for s in steps {
+            ok(root, s);
+        }
+        replace_with_symlink(root, at, Path::new(&target));
+        let tree = listing(root);
+        let want = match want.starts_with("cluster/") {
+            true => want.to_string(),
+            false => format!(
+                "{at}: a symlink to {target}, on the way to {V1_INV}: expected a directory or {want}"
+            ),
+        };
+        for args in [
+            &["list"][..],
+            &["check"],
+            &["addnode", "3"],
+            &["hostdependent", "-b", "/etc/hostname"],
+        ] {
+            refused(root, args, &want);
+            assert_eq!(listing(root), tree, "{at} -> {target}: {args:?}");
+        }
+        assert_eq!(listing(v.path()), before, "{at} -> {target}");
+    }
 }

@@ -41,6 +41,18 @@ pub fn ok(root: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// What `check` prints, which must exit with status 1 (problems found).
+pub fn problems(root: &Path) -> String {
+    let out = osr_cdsl(root, &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Refused with exit status 2 and an error containing `want`.
 pub fn refused(root: &Path, args: &[&str], want: &str) {
     let out = osr_cdsl(root, args);
