@@ -13,12 +13,17 @@ fn kind(t: &Tree, p: &Path, out: &mut Vec<String>) -> Option<Kind> {
     match t.kind(p) {
         Ok(k) => Some(k),
         Err(e) => {
-            let line = format!("{e:#}");
-            if !out.contains(&line) {
-                out.push(line);
-            }
+            note(out, &e);
             None
         }
+    }
+}
+
+/// An error met on the way, as a problem line (once).
+fn note(out: &mut Vec<String>, e: &anyhow::Error) {
+    let line = format!("{e:#}");
+    if !out.contains(&line) {
+        out.push(line);
     }
 }
 
@@ -95,24 +100,22 @@ fn inventory_copies(t: &Tree, out: &mut Vec<String>) {
         if copy == t.inv_path {
             continue;
         }
-        match t.dir.read_file(&rel) {
-            Ok(text) if text == t.inv_text => {}
-            Ok(_) => out.push(format!(
-                "{}: a copy of the inventory that differs from {} (read)",
-                copy.display(),
-                t.inv_path.display()
-            )),
-            Err(_) if kind(t, &copy, out) == Some(Kind::Missing) => out.push(format!(
+        match kind(t, &copy, out) {
+            None => {}
+            Some(Kind::Missing) => out.push(format!(
                 "{}: missing copy of the inventory {}",
                 copy.display(),
                 t.inv_path.display()
             )),
-            Err(e) => {
-                let line = format!("{e:#}");
-                if !out.contains(&line) {
-                    out.push(line);
-                }
-            }
+            Some(_) => match t.dir.read_file(&rel) {
+                Ok(text) if text == t.inv_text => {}
+                Ok(_) => out.push(format!(
+                    "{}: a copy of the inventory that differs from {} (read)",
+                    copy.display(),
+                    t.inv_path.display()
+                )),
+                Err(e) => note(out, &e),
+            },
         }
     }
 }
