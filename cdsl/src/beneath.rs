@@ -12,6 +12,8 @@
 //!   `symlinkat`, `readlinkat`, `openat(O_NOFOLLOW)`, and `O_CREAT | O_EXCL` for
 //!   a new file.
 //! - A tree is removed by walking it with handles, never by path.
+//! - A backup is made by `renameat2(RENAME_NOREPLACE)` between parent handles:
+//!   the new name is never followed, and never replaces what is there.
 //!
 //! Symlinks are created and read (the CDSL links themselves), never followed.
 //! Paths given here are relative, `/`-separated and normalised (no `.`, `..` or
@@ -25,8 +27,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rustix::fs::{
-    fchmod, fstat, mkdirat, openat, openat2, readlinkat, renameat, statat, symlinkat, unlinkat,
-    AtFlags, FileType, Mode, OFlags, ResolveFlags, Stat, CWD,
+    fchmod, fstat, mkdirat, openat, openat2, readlinkat, renameat, renameat_with, statat,
+    symlinkat, unlinkat, AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags, Stat, CWD,
 };
 use rustix::io::Errno;
 
@@ -367,6 +369,38 @@ impl Dir {
         unlinkat(&self.fd, name, flags).with_context(|| format!("removing {}", show.display()))
     }
 
+    /// `mv from to` for `-b`: `renameat2(from, to, RENAME_NOREPLACE)` between
+    /// the parents' handles. Neither name is followed; whatever is at `to` (a
+    /// planted symlink too) is refused, not replaced. A filesystem without
+    /// RENAME_NOREPLACE (EINVAL) gets a `fstatat` check and a plain `renameat`:
+    /// a name planted in between is then replaced, never followed.
+    pub fn rename_new(&self, from: &str, to: &str) -> Result<()> {
+        let (show_from, show_to) = (self.show(from), self.show(to));
+        let what = || format!("mv {} {}", show_from.display(), show_to.display());
+        let (fd, fname) = self
+            .parent(from)?
+            .with_context(|| format!("{}: parent missing", show_from.display()))?;
+        let (td, tname) = self
+            .parent(to)?
+            .with_context(|| format!("{}: parent missing", show_to.display()))?;
+        let refuse = |k: Kind| -> Result<()> {
+            bail!(
+                "{}: already exists ({}): expected no backup there (not followed, not replaced)",
+                show_to.display(),
+                k.describe()
+            )
+        };
+        match renameat_with(&fd.fd, fname, &td.fd, tname, RenameFlags::NOREPLACE) {
+            Ok(()) => Ok(()),
+            Err(Errno::EXIST) => refuse(td.kind_of(tname)?),
+            Err(Errno::INVAL) => match td.kind_of(tname)? {
+                Kind::Missing => renameat(&fd.fd, fname, &td.fd, tname).with_context(what),
+                k => refuse(k),
+            },
+            Err(e) => Err(e).with_context(what),
+        }
+    }
+
     /// `rel` replaced whole: `text` written to a new file with a random name
     /// beside it (`O_EXCL`), fsynced, mode 0644, then `renameat` over `rel`.
     pub fn write_atomic(&self, rel: &str, text: &str) -> Result<()> {
@@ -465,6 +499,28 @@ mod tests {
         dir.remove_all("d").unwrap();
         assert!(!r.path().join("d").exists());
         assert_eq!(fs::read_to_string(v.path().join("f")).unwrap(), "victim");
+    }
+
+    #[test]
+    fn rename_new_never_replaces_nor_follows_a_planted_name() {
+        let (r, v, dir) = tree();
+        fs::write(r.path().join("d/src"), "mine").unwrap();
+        let e = format!("{:#}", dir.rename_new("d/src", "d/out").unwrap_err());
+        assert!(e.contains("d/out: already exists (a symlink)"), "{e}");
+        let e = format!("{:#}", dir.rename_new("d/src", "d/out/x").unwrap_err());
+        assert!(
+            e.contains("d/out: expected a directory, found a symlink"),
+            "{e}"
+        );
+        assert_eq!(fs::read_link(r.path().join("d/out")).unwrap(), v.path());
+        assert_eq!(fs::read_to_string(v.path().join("f")).unwrap(), "victim");
+        assert_eq!(fs::read_dir(v.path()).unwrap().count(), 1);
+        dir.rename_new("d/src", "d/src.orig").unwrap();
+        assert_eq!(
+            fs::read_to_string(r.path().join("d/src.orig")).unwrap(),
+            "mine"
+        );
+        assert!(!r.path().join("d/src").exists());
     }
 
     #[test]

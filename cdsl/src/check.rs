@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use osr_core::cdsl::{hostdependent_link_target, shared_link_target, CdslType};
+use osr_core::cdsl::CdslType;
 
 use crate::tree::{Kind, Tree};
 
@@ -13,12 +13,17 @@ fn kind(t: &Tree, p: &Path, out: &mut Vec<String>) -> Option<Kind> {
     match t.kind(p) {
         Ok(k) => Some(k),
         Err(e) => {
-            let line = format!("{e:#}");
-            if !out.contains(&line) {
-                out.push(line);
-            }
+            note(out, &e);
             None
         }
+    }
+}
+
+/// An error met on the way, as a problem line (once).
+fn note(out: &mut Vec<String>, e: &anyhow::Error) {
+    let line = format!("{e:#}");
+    if !out.contains(&line) {
+        out.push(line);
     }
 }
 
@@ -51,7 +56,7 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
         nodes.push(default.clone());
         match c.kind {
             CdslType::HostDependent => {
-                let want = hostdependent_link_target(&c.src, &inv.link);
+                let want = t.hostdependent_target(&c.src);
                 check_link(t, &t.at(&c.src), &want, None, &mut out)?;
                 for n in &nodes {
                     let copy = t.node(n, &c.src);
@@ -66,7 +71,7 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
                 if missing {
                     out.push(format!("{}: missing shared copy", copy.display()));
                 }
-                let want = shared_link_target(&c.src, &inv.tree, &inv.sharedtree);
+                let want = t.shared_target(&c.src);
                 for n in &nodes {
                     check_link(t, &t.node(n, &c.src), &want, Some(missing), &mut out)?;
                 }
@@ -82,7 +87,37 @@ pub fn check(t: &Tree) -> Result<Vec<String>> {
         }
     }
     untracked(t, "", &mut out)?;
+    inventory_copies(t, &mut out);
     Ok(out)
+}
+
+/// The inventory's other copies (every copy of a hostdependent CDSL above it)
+/// must be there and the same as the one read: a tree edited by comoonics, which
+/// wrote only the bound node's, or by hand.
+fn inventory_copies(t: &Tree, out: &mut Vec<String>) {
+    for rel in t.inventory_copies(&t.inv) {
+        let copy = t.at(&rel);
+        if copy == t.inv_path {
+            continue;
+        }
+        match kind(t, &copy, out) {
+            None => {}
+            Some(Kind::Missing) => out.push(format!(
+                "{}: missing copy of the inventory {}",
+                copy.display(),
+                t.inv_path.display()
+            )),
+            Some(_) => match t.dir.read_file(&rel) {
+                Ok(text) if text == t.inv_text => {}
+                Ok(_) => out.push(format!(
+                    "{}: a copy of the inventory that differs from {} (read)",
+                    copy.display(),
+                    t.inv_path.display()
+                )),
+                Err(e) => note(out, &e),
+            },
+        }
+    }
 }
 
 /// The node directories under the tree, `default` excluded.

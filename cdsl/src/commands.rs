@@ -1,21 +1,72 @@
 //! `init`, `hostdependent`, `shared` and `addnode` as plans: each validates the
 //! whole request against the tree and the inventory first and refuses a conflict
-//! before any action exists (legacy-sharedroot.md §1a, §1b).
+//! before any action exists (legacy-sharedroot.md §1a, §1b). A v1 tree is edited
+//! as v1 (its links and its inventory format, see `v1`), a v2 tree as v2.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
-use osr_core::cdsl::{
-    hostdependent_link_target, render_inventory, shared_link_target, Cdsl, CdslType, Inventory,
-};
+use osr_core::cdsl::{Cdsl, CdslType, Inventory, InventoryVersion};
 
 use crate::plan::Action;
 use crate::tree::{plain_name, Kind, Tree};
 
-fn write(t: &Tree, inv: &Inventory) -> Action {
-    Action::WriteInventory {
-        path: t.inv_path.clone(),
-        text: render_inventory(inv),
+/// How `hostdependent` and `shared` treat what they replace, and the timestamp
+/// of the new inventory entry.
+pub struct Edit {
+    /// `com-mkcdsl -b` (`Some(true)`): the original is kept as `<path>.orig`
+    /// beside it instead of being removed; `-f` (`Some(false)`): removed. Neither:
+    /// the default of the tree's generation, as com-mkcdsl had it: kept in a v1
+    /// tree, removed in a v2 tree.
+    pub backup: Option<bool>,
+    /// `time.time()` as comoonics wrote it.
+    pub now: String,
+}
+
+/// `inv` written wherever it lives once in effect (see `locate`): every copy of
+/// a hostdependent CDSL above it, so that they do not diverge, else one file. A
+/// directory missing now is made first (`mkdir -p` is a no-op when the plan's
+/// copies made it).
+fn write(t: &Tree, inv: &Inventory, out: &mut Vec<Action>) -> Result<()> {
+    let text = t.render(inv);
+    for rel in t.inventory_copies(inv) {
+        let path = t.at(&rel);
+        if let Some(p) = path.parent().filter(|p| *p != t.root) {
+            ensure_dir(t, p, out)?;
+        }
+        out.push(Action::WriteInventory {
+            path,
+            text: text.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// `<path>.orig`, as `com-mkcdsl -b` names the backup.
+fn backup_name(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".orig");
+    PathBuf::from(s)
+}
+
+/// What replaces `path` (which exists): `rm -rf`, or with `-b` a rename to
+/// `<path>.orig`, refused here when that name is already taken.
+fn set_aside(t: &Tree, path: &Path, e: &Edit) -> Result<Action> {
+    if !e.backup.unwrap_or(t.inv.version == InventoryVersion::V1) {
+        return Ok(Action::RemoveAll(path.to_path_buf()));
+    }
+    let to = backup_name(path);
+    match t.kind(&to)? {
+        Kind::Missing => Ok(Action::Rename {
+            from: path.to_path_buf(),
+            to,
+        }),
+        k => bail!(
+            "{}: already exists ({}): expected no backup of {} there yet",
+            to.display(),
+            k.describe(),
+            path.display()
+        ),
     }
 }
 
@@ -61,8 +112,7 @@ pub fn init(t: &Tree, nodes: &[String]) -> Result<Vec<Action>> {
         }
     }
     if !t.inv_exists {
-        ensure_dir(t, t.inv_path.parent().unwrap_or(&t.root), &mut out)?;
-        out.push(write(t, inv));
+        write(t, inv, &mut out)?;
     }
     Ok(out)
 }
@@ -83,9 +133,10 @@ fn not_a_cdsl_yet(inv: &Inventory, rel: &str) -> Result<()> {
     Ok(())
 }
 
-/// `com-mkcdsl -a PATH`: a copy per node and for `default`, then the path
-/// replaced by a relative symlink into the link directory.
-pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, now: &str) -> Result<Vec<Action>> {
+/// `com-mkcdsl -a [-b] PATH`: a copy per node and for `default`, then the path
+/// replaced (removed, or kept as `PATH.orig`) by a relative symlink into the
+/// link directory.
+pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, e: &Edit) -> Result<Vec<Action>> {
     t.writable()?;
     let rel = t.rel_path(arg)?;
     let inv = &t.inv;
@@ -138,27 +189,28 @@ pub fn hostdependent(t: &Tree, nodes: &[String], arg: &str, now: &str) -> Result
             to: dest,
         });
     }
-    out.push(Action::RemoveAll(src.clone()));
+    out.push(set_aside(t, &src, e)?);
     out.push(Action::Symlink {
-        target: hostdependent_link_target(&rel, &inv.link),
+        target: t.hostdependent_target(&rel),
         at: src,
     });
     let mut new = inv.clone();
     new.cdsls.push(Cdsl {
         src: rel,
         kind: CdslType::HostDependent,
-        timestamp: Some(now.to_string()),
+        timestamp: Some(e.now.clone()),
         nodes: nodes.to_vec(),
     });
-    out.push(write(t, &new));
+    write(t, &new, &mut out)?;
     Ok(out)
 }
 
-/// `com-mkcdsl -s PATH`, PATH below a hostdependent CDSL: the `default` copy
-/// moves to the shared tree and every node copy becomes a symlink to it.
-/// (comoonics copies the booted node's version through `.cdsl.local`; offline,
-/// `default` is the one we have.)
-pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
+/// `com-mkcdsl -s [-b] PATH`, PATH below a hostdependent CDSL: one copy moves
+/// to the shared tree and every node copy becomes a symlink to it (removed, or
+/// kept as `<copy>.orig`). The copy shared is `default`'s in a v2 tree
+/// (comoonics v2 took the booted node's through `.cdsl.local`; offline, nothing
+/// is bound there), the first node's in a v1 tree, as comoonics v1 did.
+pub fn shared(t: &Tree, arg: &str, e: &Edit) -> Result<Vec<Action>> {
     t.writable()?;
     let rel = t.rel_path(arg)?;
     let inv = &t.inv;
@@ -173,10 +225,14 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
         None => bail!("{rel}: not below a hostdependent CDSL: nothing to share"),
     };
     let default = t.default_dir().to_string();
-    let src = t.node(&default, &rel);
+    let from = match (inv.version, parent.nodes.first()) {
+        (InventoryVersion::V1, Some(first)) => first,
+        _ => &default,
+    };
+    let src = t.node(from, &rel);
     if t.kind(&src)? == Kind::Missing {
         bail!(
-            "{}: missing: expected the default copy to share",
+            "{}: missing: expected the {from} copy to share",
             src.display()
         );
     }
@@ -197,7 +253,7 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
         from: src,
         to: dest,
     });
-    let target = shared_link_target(&rel, &inv.tree, &inv.sharedtree);
+    let target = t.shared_target(&rel);
     let mut all = parent.nodes.clone();
     all.push(default);
     for n in &all {
@@ -207,7 +263,7 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
                 out.push(Action::MkdirAll(p.to_path_buf()));
             }
             (Kind::Missing, _) => {}
-            _ => out.push(Action::RemoveAll(at.clone())),
+            _ => out.push(set_aside(t, &at, e)?),
         }
         out.push(Action::Symlink {
             target: target.clone(),
@@ -218,10 +274,10 @@ pub fn shared(t: &Tree, arg: &str, now: &str) -> Result<Vec<Action>> {
     new.cdsls.push(Cdsl {
         src: rel,
         kind: CdslType::Shared,
-        timestamp: Some(now.to_string()),
+        timestamp: Some(e.now.clone()),
         nodes: parent.nodes.clone(),
     });
-    out.push(write(t, &new));
+    write(t, &new, &mut out)?;
     Ok(out)
 }
 
@@ -253,11 +309,10 @@ pub fn addnode(t: &Tree, node: &str) -> Result<Vec<Action>> {
             c.nodes.push(node.to_string());
         }
     }
-    Ok(vec![
-        Action::Copy {
-            from: default,
-            to: dir,
-        },
-        write(t, &new),
-    ])
+    let mut out = vec![Action::Copy {
+        from: default,
+        to: dir,
+    }];
+    write(t, &new, &mut out)?;
+    Ok(out)
 }

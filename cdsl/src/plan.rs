@@ -23,6 +23,11 @@ pub enum Action {
         to: PathBuf,
     },
     RemoveAll(PathBuf),
+    /// `mv from to` (`-b`): `to` does not exist and is never replaced.
+    Rename {
+        from: PathBuf,
+        to: PathBuf,
+    },
     Symlink {
         target: String,
         at: PathBuf,
@@ -40,6 +45,7 @@ impl fmt::Display for Action {
             Action::MkdirAll(p) => write!(f, "mkdir -p {}", p.display()),
             Action::Copy { from, to } => write!(f, "cp -a {} {}", from.display(), to.display()),
             Action::RemoveAll(p) => write!(f, "rm -rf {}", p.display()),
+            Action::Rename { from, to } => write!(f, "mv {} {}", from.display(), to.display()),
             Action::Symlink { target, at } => write!(f, "ln -s {target} {}", at.display()),
             Action::WriteInventory { path, .. } => write!(f, "write {}", path.display()),
         }
@@ -64,6 +70,7 @@ fn run(root: &Dir, a: &Action) -> Result<()> {
         Action::MkdirAll(p) => root.mkdir_all(root.rel(p)?),
         Action::Copy { from, to } => copy_all(root, root.rel(from)?, root.rel(to)?),
         Action::RemoveAll(p) => root.remove_all(root.rel(p)?),
+        Action::Rename { from, to } => root.rename_new(root.rel(from)?, root.rel(to)?),
         Action::Symlink { target, at } => root.symlink(target.as_ref(), root.rel(at)?),
         Action::WriteInventory { path, text } => root.write_atomic(root.rel(path)?, text),
     }

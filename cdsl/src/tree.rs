@@ -5,19 +5,29 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use osr_core::cdsl::{
-    is_below, normalize, parse_inventory, Inventory, InventoryVersion, V1_INVENTORY, V2_INVENTORY,
+    hostdependent_link_target, is_below, normalize, parse_inventory, render_inventory,
+    shared_link_target, Inventory, InventoryVersion, V1_INVENTORY, V2_INVENTORY,
 };
 
 pub use crate::beneath::Kind;
 use crate::beneath::{self, Dir};
+use crate::{locate, v1};
 
 pub struct Tree {
     pub root: PathBuf,
+    /// `--root` as the admin wrote it (`root` is canonical), for path arguments
+    /// that start with it.
+    given_root: PathBuf,
     /// Every file operation below the root goes through this handle.
     pub dir: Dir,
     pub inv: Inventory,
-    /// Where the inventory was read from, or will be written to.
+    /// Where the inventory was read from (a v1 one moved into a CDSL: a node's
+    /// copy or the shared one), or will be written to.
     pub inv_path: PathBuf,
+    /// The inventory as a booted node sees it: `V2_INVENTORY` or `V1_INVENTORY`.
+    pub inv_logical: &'static str,
+    /// Its text as read, to compare its other copies with.
+    pub inv_text: String,
     pub inv_exists: bool,
 }
 
@@ -46,33 +56,50 @@ fn validate(inv: &Inventory) -> Result<()> {
     Ok(())
 }
 
+/// The link that replaces each node's copy of shared `rel` in `inv`'s layout,
+/// per version.
+pub fn shared_target_of(inv: &Inventory, rel: &str) -> String {
+    match inv.version {
+        InventoryVersion::V1 => v1::shared_link_target(rel, &inv.sharedtree),
+        InventoryVersion::V2 => shared_link_target(rel, &inv.tree, &inv.sharedtree),
+    }
+}
+
 impl Tree {
-    /// Reads `<root>/.cdsl_inventory.xml`, else `<root>/var/lib/cdsl/cdsl_inventory.xml`;
-    /// without either, a new v2 inventory to be written at the first.
-    pub fn load(root: &Path) -> Result<Tree> {
+    /// Reads `<root>/.cdsl_inventory.xml`, else the v1
+    /// `<root>/var/lib/cdsl/cdsl_inventory.xml`, found through the CDSL links the
+    /// legacy recipe makes above it (see `locate`); without either, a new v2
+    /// inventory to be written at the first.
+    pub fn load(given: &Path) -> Result<Tree> {
         // Canonical, so that an absolute PATH argument can be matched against it.
-        let root = fs::canonicalize(root)
-            .with_context(|| format!("root {}: expected a directory", root.display()))?;
+        let root = fs::canonicalize(given)
+            .with_context(|| format!("root {}: expected a directory", given.display()))?;
+        let given_root = given.to_path_buf();
         let dir = Dir::open_root(&root)?;
-        for rel in [V2_INVENTORY, V1_INVENTORY] {
-            match dir.kind(rel)? {
-                Kind::Missing => continue,
-                Kind::Symlink => bail!(
-                    "{}: expected a file, found a symlink (not followed)",
-                    dir.show(rel).display()
-                ),
-                Kind::Dir | Kind::Other => {}
-            }
-            let path = dir.show(rel);
-            let text = dir.read_file(rel)?;
+        for (logical, layout) in [
+            (V2_INVENTORY, Inventory::new_v2()),
+            (V1_INVENTORY, v1::defaults()),
+        ] {
+            let Some((real, mapped)) = locate::find(&dir, logical, &layout)? else {
+                continue;
+            };
+            let path = dir.show(&real);
+            let text = dir.read_file(&real)?;
             let inv = parse_inventory(&text)
                 .map_err(anyhow::Error::msg)
                 .and_then(|inv| validate(&inv).map(|()| inv))
+                .and_then(|inv| match mapped {
+                    true => locate::confirm(&inv, &layout, logical, &real).map(|()| inv),
+                    false => Ok(inv),
+                })
                 .with_context(|| format!("parsing {}", path.display()))?;
             return Ok(Tree {
                 root,
+                given_root,
                 dir,
                 inv,
+                inv_logical: logical,
+                inv_text: text,
                 inv_path: path,
                 inv_exists: true,
             });
@@ -80,8 +107,11 @@ impl Tree {
         Ok(Tree {
             inv_path: root.join(V2_INVENTORY),
             root,
+            given_root,
             dir,
             inv: Inventory::new_v2(),
+            inv_logical: V2_INVENTORY,
+            inv_text: String::new(),
             inv_exists: false,
         })
     }
@@ -97,18 +127,6 @@ impl Tree {
     /// `p` relative to the root.
     pub fn rel<'a>(&self, p: &'a Path) -> Result<&'a str> {
         self.dir.rel(p)
-    }
-
-    /// The text of a file below the root, not through a symlink.
-    pub fn read(&self, p: &Path) -> Result<String> {
-        let rel = self.rel(p)?;
-        if self.dir.kind(rel)? == Kind::Symlink {
-            bail!(
-                "{}: expected a file, found a symlink (not followed)",
-                p.display()
-            );
-        }
-        self.dir.read_file(rel)
     }
 
     /// The names in directory `p` below the root, sorted.
@@ -150,7 +168,7 @@ impl Tree {
         &self.inv.default_dir
     }
 
-    /// Refuses to modify a tree without an inventory, or with a v1 one.
+    /// Refuses to modify a tree without an inventory.
     pub fn writable(&self) -> Result<()> {
         if !self.inv_exists {
             bail!(
@@ -158,32 +176,57 @@ impl Tree {
                 self.root.display()
             );
         }
-        if self.inv.version == InventoryVersion::V1 {
-            bail!(
-                "{} is a v1 inventory: osr-cdsl reads it (list, check) but does not rewrite it",
-                self.inv_path.display()
-            );
-        }
         Ok(())
     }
 
-    /// A path argument relative to the root: absolute ones must lie under it.
-    /// Paths in the CDSL infrastructure itself are refused.
+    /// The inventory text in the tree's own format: v1 stays v1.
+    pub fn render(&self, inv: &Inventory) -> String {
+        match inv.version {
+            InventoryVersion::V1 => v1::render_inventory(inv),
+            InventoryVersion::V2 => render_inventory(inv),
+        }
+    }
+
+    /// The link that replaces hostdependent `rel` (the same in v1 and v2).
+    pub fn hostdependent_target(&self, rel: &str) -> String {
+        hostdependent_link_target(rel, &self.inv.link)
+    }
+
+    /// The link that replaces each node's copy of shared `rel`, per version.
+    pub fn shared_target(&self, rel: &str) -> String {
+        shared_target_of(&self.inv, rel)
+    }
+
+    /// Where the inventory lives once `inv` is in effect, relative to the root.
+    pub fn inventory_copies(&self, inv: &Inventory) -> Vec<String> {
+        locate::copies(inv, self.inv_logical)
+    }
+
+    /// A path argument as `com-mkcdsl` took it, relative to the root:
+    /// - absolute and starting with the root (as `com-mkcdsl -r ROOT` was
+    ///   given it): the rest;
+    /// - any other absolute path: that path inside the root, as when
+    ///   `com-mkcdsl -a /var` ran in a chroot of it;
+    /// - relative: relative to the root.
+    ///
+    /// `..` is refused (the chroot could not climb out either, and no symlink is
+    /// resolved to give it a meaning). A path through the link directory, the
+    /// shared tree or a node directory is the path below it (comoonics stripped
+    /// `link/`, `sharedtree/` and `tree/<node>/`); the CDSL infrastructure itself
+    /// and the inventory are refused.
     pub fn rel_path(&self, arg: &str) -> Result<String> {
         let p = Path::new(arg);
-        let rel = match p.strip_prefix(&self.root) {
-            Ok(r) if p.is_absolute() => r.to_string_lossy().into_owned(),
-            _ if p.is_absolute() && self.root != Path::new("/") => {
-                bail!("{arg}: outside the root {}", self.root.display())
-            }
-            _ => arg.to_string(),
+        let in_root = [&self.root, &self.given_root]
+            .into_iter()
+            .filter(|r| p.is_absolute() && r.as_path() != Path::new("/"))
+            .find_map(|r| p.strip_prefix(r).ok());
+        let rel = match in_root {
+            Some(r) => r.to_string_lossy().into_owned(),
+            None => arg.to_string(),
         };
         let rel = normalize(&rel).map_err(anyhow::Error::msg)?;
+        let rel = self.below_infrastructure(&rel).unwrap_or(rel);
         let inv = &self.inv;
-        let inv_rel = self
-            .inv_path
-            .strip_prefix(&self.root)
-            .unwrap_or(&self.inv_path);
         for infra in [&inv.tree, &inv.sharedtree, &inv.link] {
             if rel == *infra || is_below(&rel, infra) || is_below(infra, &rel) {
                 bail!(
@@ -191,9 +234,23 @@ impl Tree {
                 );
             }
         }
-        if Path::new(&rel) == inv_rel || is_below(&inv_rel.to_string_lossy(), &rel) {
-            bail!("{rel}: holds the inventory {}", inv_rel.display());
+        if rel == self.inv_logical {
+            bail!("{rel}: the inventory itself: expected a path other than it");
         }
         Ok(rel)
+    }
+
+    /// `rel` without a leading `<link>/`, `<sharedtree>/` or `<tree>/<node>/`.
+    fn below_infrastructure(&self, rel: &str) -> Option<String> {
+        let inv = &self.inv;
+        let under = |dir: &str| {
+            rel.strip_prefix(dir)
+                .and_then(|r| r.strip_prefix('/'))
+                .filter(|_| !dir.is_empty())
+        };
+        under(&inv.link)
+            .or_else(|| under(&inv.sharedtree))
+            .or_else(|| under(&inv.tree).and_then(|r| r.split_once('/').map(|(_, r)| r)))
+            .map(str::to_string)
     }
 }
