@@ -73,6 +73,7 @@ fn nodes(t: &Tree, conf: Option<&Path>) -> Result<Vec<String>> {
             config_version: None,
             cluster_type: None,
             nodes: Vec::new(),
+            problems: Vec::new(),
         }
     } else {
         // The admin's --cluster-conf is read as given; the one in the root

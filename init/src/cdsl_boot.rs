@@ -1,8 +1,11 @@
 //! The CDSL bind at boot: `<root>/<tree>/<nodeid>` onto `<root>/<link>` (recursive),
-//! as open-sharedroot's initrd does after mounting the shared root.
+//! as open-sharedroot's initrd does after mounting the shared root. The same for a
+//! cluster.conf node and for one `nodeid=` alone names (the legacy static initrd).
+//! The root is node-writable: the inventories are read with the bounded, beneath-root
+//! [`Sys::read_file`] and parsed by [`cdsl::layout`], which refuses what it cannot use.
 
 use anyhow::{bail, Result};
-use osr_core::cdsl;
+use osr_core::cdsl::{self, V1_INVENTORY, V2_INVENTORY};
 use osr_core::config::CdslParams;
 use osr_core::overlay::Mount;
 use osr_core::plan::NEW_ROOT;
@@ -10,15 +13,15 @@ use osr_core::plan::NEW_ROOT;
 use crate::state::{Key, Record};
 use crate::sys::Sys;
 
-/// Inventories of the two generations, relative to the root.
-const V2_INVENTORY: &str = ".cdsl_inventory.xml";
-const V1_INVENTORY: &str = "var/lib/cdsl/cdsl_inventory.xml";
 /// Directories probed when there is no inventory (v2, then v1 defaults).
 const PROBED: &[&str] = &[".cluster/cdsl", ".cdsl.local", "cluster/cdsl", "cdsl.local"];
 
+/// `given_by`: the parameter that named the node (`nodeid`), if one did: a root
+/// without CDSL structure is then a warning, else a note.
 pub fn mount(
     params: &CdslParams,
     nodeid: u32,
+    given_by: Option<&str>,
     sys: &mut dyn Sys,
     record: &mut Record,
 ) -> Result<()> {
@@ -44,7 +47,13 @@ pub fn mount(
     )
     .map_err(|e| anyhow::anyhow!("cdsl: {e}"))?;
     let Some(layout) = found else {
-        log::info!("cdsl: no CDSL infrastructure in the root (no inventory, no .cluster/cdsl or cluster/cdsl); nothing to bind");
+        let none = format!("no CDSL structure in the root (no {V2_INVENTORY}, no {V1_INVENTORY}, no .cluster/cdsl or cluster/cdsl)");
+        match given_by {
+            Some(param) => log::warn!(
+                "cdsl: {param}={nodeid} given, but {none}: nothing bound, so host-dependent paths are the root's own"
+            ),
+            None => log::info!("cdsl: {none}; nothing to bind"),
+        }
         record.set(Key::CDSL_LAYOUT, "none");
         return Ok(());
     };
