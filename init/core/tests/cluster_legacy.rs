@@ -152,6 +152,13 @@ fn the_fc12_example_boots_node_2_over_dhcp_with_root_from_the_command_line() {
             given_by: Some("nodeid"),
         }));
     assert_eq!(warnings(&p).len(), 3, "{:?}", warnings(&p));
+    // as docs/cluster-conf.md shows it
+    assert_eq!(
+        warnings(&p)[2],
+        "cluster.conf:13:49: <eth name=\"eth0\">: mac=\"00:0C:29:C9:C6:F5\": expected a MAC \
+         of this node only (00:0c:29:c9:c6:f5 is also <eth name=\"eth0\"> of node \"node1\"); \
+         ignored: the boot of node 2 does not use it"
+    );
     // Without root= and without DHCP's root path, the plan says what is missing.
     let err = plan::plan_for(
         &config("nodeid=2 ip=10.0.0.2::10.0.0.1:24::eth0:off"),
