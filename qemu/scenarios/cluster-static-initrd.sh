@@ -17,5 +17,7 @@ EXPECT_EXPORT_FILES=(.cluster/cdsl/2/var/log/static-write:static2)
 EXPECT_EXPORT_ABSENT=(.cluster/cdsl/1/var/log/static-write .cluster/cdsl/default/var/log/static-write .cdsl.local/var)
 # the node line says where the nodeid came from; the bind is the cluster nodes' one
 EXPECT_CONSOLE=('no cluster\.conf: this is node 2 \(from nodeid=\)' 'cdsl \(v2\): /sysroot/\.cluster/cdsl/2 bound on /sysroot/\.cdsl\.local')
+# no cluster.conf: the state file names no cluster (checker-init prints it on the console)
+FORBID_CONSOLE=('^OSR-STATE: OSR_CLUSTER_NAME=' '^OSR-STATE: OSR_NODENAME=')
 EXPECT=pass
 TIMEOUT=180

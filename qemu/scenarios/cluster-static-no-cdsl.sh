@@ -9,5 +9,7 @@ osrtest.expect_fstype=nfs4 osrtest.expect_addr=10.77.0.12 \
 osrtest.expect_state=OSR_NODEID=2 osrtest.expect_state=OSR_NODEID_SOURCE=param \
 osrtest.expect_state=OSR_CDSL_LAYOUT=none osrtest.expect_absent=/.cdsl.local"
 EXPECT_CONSOLE=('cdsl: nodeid=2 given, but no CDSL structure in the root')
+# nothing bound, nothing recorded as bound, no cluster named
+FORBID_CONSOLE=('^OSR-STATE: OSR_CDSL_TREE=' '^OSR-STATE: OSR_CLUSTER_NAME=')
 EXPECT=pass
 TIMEOUT=180
