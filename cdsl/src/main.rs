@@ -104,7 +104,16 @@ fn read_cluster_conf(root: &Dir, conf: Option<&Path>) -> Result<cluster::Cluster
             })?,
         ),
     };
-    cluster::parse(&text).with_context(|| format!("parsing {}", path.display()))
+    let conf = cluster::parse(&text).with_context(|| format!("parsing {}", path.display()))?;
+    // A legacy file is read as PID 1 reads it: what is wrong in it is skipped, and said.
+    for p in &conf.problems {
+        eprintln!(
+            "osr-cdsl: warning: {}: {}: skipped",
+            path.display(),
+            p.error
+        );
+    }
+    Ok(conf)
 }
 
 /// The node directories for `init` and `hostdependent`, per the inventory's
@@ -116,6 +125,7 @@ fn nodes(t: &Tree, conf: Option<&Path>) -> Result<Vec<String>> {
             config_version: None,
             cluster_type: None,
             nodes: Vec::new(),
+            problems: Vec::new(),
         }
     } else {
         read_cluster_conf(&t.dir, conf)?

@@ -1,8 +1,11 @@
 //! The CDSL bind at boot: `<root>/<tree>/<nodeid>` onto `<root>/<link>` (recursive),
-//! as open-sharedroot's initrd does after mounting the shared root.
+//! as open-sharedroot's initrd does after mounting the shared root. The same for a
+//! cluster.conf node and for one `nodeid=` alone names (the legacy static initrd).
+//! The root is node-writable: the inventories are read with the bounded, beneath-root
+//! [`Sys::read_file`] and parsed by [`cdsl::layout`], which refuses what it cannot use.
 
 use anyhow::{bail, Result};
-use osr_core::cdsl;
+use osr_core::cdsl::{self, V1_INVENTORY, V2_INVENTORY};
 use osr_core::config::CdslParams;
 use osr_core::overlay::Mount;
 use osr_core::plan::NEW_ROOT;
@@ -10,15 +13,15 @@ use osr_core::plan::NEW_ROOT;
 use crate::state::{Key, Record};
 use crate::sys::Sys;
 
-/// Inventories of the two generations, relative to the root.
-const V2_INVENTORY: &str = ".cdsl_inventory.xml";
-const V1_INVENTORY: &str = "var/lib/cdsl/cdsl_inventory.xml";
 /// Directories probed when there is no inventory (v2, then v1 defaults).
 const PROBED: &[&str] = &[".cluster/cdsl", ".cdsl.local", "cluster/cdsl", "cdsl.local"];
 
+/// `given_by`: the parameter that named the node (`nodeid`), if one did: a root
+/// without CDSL structure is then a warning, else a note.
 pub fn mount(
     params: &CdslParams,
     nodeid: u32,
+    given_by: Option<&str>,
     sys: &mut dyn Sys,
     record: &mut Record,
 ) -> Result<()> {
@@ -44,7 +47,13 @@ pub fn mount(
     )
     .map_err(|e| anyhow::anyhow!("cdsl: {e}"))?;
     let Some(layout) = found else {
-        log::info!("cdsl: no CDSL infrastructure in the root (no inventory, no .cluster/cdsl or cluster/cdsl); nothing to bind");
+        let none = format!("no CDSL structure in the root (no {V2_INVENTORY}, no {V1_INVENTORY}, no .cluster/cdsl or cluster/cdsl)");
+        match given_by {
+            Some(param) => log::warn!(
+                "cdsl: {param}={nodeid} given, but {none}: nothing bound, so host-dependent paths are the root's own"
+            ),
+            None => log::info!("cdsl: {none}; nothing to bind"),
+        }
         record.set(Key::CDSL_LAYOUT, "none");
         return Ok(());
     };
@@ -90,4 +99,108 @@ pub fn mount(
     record.set(Key::CDSL_LINK, &link);
     record.set(Key::CDSL_SHARED, &shared);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use osr_core::cmdline::Cmdline;
+    use osr_core::config::Config;
+
+    use crate::state::Record;
+    use crate::sys::fake::{Call, FakeSys};
+
+    const V2: &str = r#"<cdsls config_version="2.0" tree=".cluster/cdsl" sharedtree=".cluster/shared" link=".cdsl.local"/>"#;
+
+    /// The boot of a static initrd (no cluster.conf): the record and the calls.
+    fn static_boot(extra: &str, sys: &mut FakeSys) -> String {
+        let cmdline = format!(
+            "root=nfs4:10.0.2.2:/export/rootfs ip=10.0.2.15::10.0.2.2:24:x:eth0:off {extra}"
+        );
+        let config = Config::from_cmdline(&Cmdline::parse(&cmdline)).unwrap();
+        let res = crate::exec::boot(&config, None, sys, &mut Record::default());
+        assert_eq!(
+            res.unwrap_err().to_string(),
+            "fake switch_root does not exec"
+        );
+        sys.record.clone().unwrap()
+    }
+
+    fn has(record: &str, line: &str) -> bool {
+        record.lines().any(|l| l == line)
+    }
+
+    #[test]
+    fn nodeid_alone_binds_its_tree_from_the_roots_inventory() {
+        let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+        sys.files = vec![("/sysroot/.cdsl_inventory.xml".into(), V2.into(), 0o644)];
+        sys.dirs = vec!["/sysroot/.cluster/cdsl/2".into()];
+        let record = static_boot("nodeid=2", &mut sys);
+        assert!(sys.actions().contains(&Call::LocalMount(
+            "bind".into(),
+            "/sysroot/.cluster/cdsl/2".into(),
+            "/sysroot/.cdsl.local".into(),
+        )));
+        for line in [
+            "OSR_NODEID='2'",
+            "OSR_NODEID_SOURCE='param'",
+            "OSR_CDSL_LAYOUT='v2'",
+            "OSR_CDSL_TREE='.cluster/cdsl'",
+        ] {
+            assert!(has(&record, line), "no {line} in\n{record}");
+        }
+        assert!(!record.contains("OSR_CLUSTER_NAME"), "{record}");
+    }
+
+    #[test]
+    fn nodeid_alone_reads_a_v1_inventory_and_fails_without_its_node_dir() {
+        let v1 = r#"<cdsls config_version="1"><defaults cdsltree="/cluster/cdsl" cdsltree_shared="/cluster/shared" cdsl_link="/cdsl.local"/></cdsls>"#;
+        let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+        sys.files = vec![(
+            "/sysroot/var/lib/cdsl/cdsl_inventory.xml".into(),
+            v1.into(),
+            0o644,
+        )];
+        sys.dirs = vec!["/sysroot/cluster/cdsl/7".into()];
+        let record = static_boot("com-nodeid=7", &mut sys);
+        assert!(sys.actions().contains(&Call::LocalMount(
+            "bind".into(),
+            "/sysroot/cluster/cdsl/7".into(),
+            "/sysroot/cdsl.local".into(),
+        )));
+        assert!(has(&record, "OSR_NODEID_SOURCE='com-param'"), "{record}");
+        assert!(has(&record, "OSR_CDSL_LAYOUT='v1'"), "{record}");
+        // node 8 has no tree: the same error as a cluster node's
+        let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+        sys.files = vec![(
+            "/sysroot/var/lib/cdsl/cdsl_inventory.xml".into(),
+            v1.into(),
+            0o644,
+        )];
+        let config = Config::from_cmdline(&Cmdline::parse(
+            "nodeid=8 root=nfs4:10.0.2.2:/x ip=10.0.2.15::10.0.2.2:24:x:eth0:off",
+        ))
+        .unwrap();
+        let err = crate::exec::boot(&config, None, &mut sys, &mut Record::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("node 8 has no directory cluster/cdsl/8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nodeid_alone_on_a_root_without_cdsl_boots_and_records_none() {
+        let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+        let record = static_boot("nodeid=2", &mut sys);
+        assert!(
+            !sys.actions()
+                .iter()
+                .any(|c| matches!(c, Call::LocalMount(..))),
+            "{:?}",
+            sys.actions()
+        );
+        assert!(has(&record, "OSR_CDSL_LAYOUT='none'"), "{record}");
+        assert!(has(&record, "OSR_NODEID='2'"), "{record}");
+    }
 }

@@ -8,10 +8,23 @@
 //! skipped, as are attributes we do not know. An empty attribute (`gateway=''`, as
 //! the legacy confs write it) counts as absent, as it did for the legacy shell.
 //!
-//! Checked here, each with `line:column`, the element and the value: well-formed
-//! XML; `<cluster name>`; each `<clusternode>`'s `name` and numeric `nodeid`, both
-//! unique; MACs, IP addresses, netmasks, MTUs, numbers and yes/no flags; a MAC
-//! claimed by two nodes; singletons (`<rootvolume>`, `<syslog>`...) given twice.
+//! The read is tolerant, because the published legacy examples are not clean (two
+//! nodes with one MAC, `<rootvolume name="">`): only what stops every node refuses
+//! the file: malformed XML, a top-level element other than `<cluster>`, no
+//! `<cluster name>`, no `<clusternode>` that can be read. Everything else is a
+//! [`Problem`] kept in [`ClusterConf::problems`] with its `line:column`, the element
+//! and the value, and the element is left out (or, given twice, the first kept). Once
+//! the node is known, a problem in what its boot uses is an error
+//! ([`ClusterConf::blocking`]), and every other one a warning:
+//! - its own `<clusternode>` ([`Part::Node`]): `name`, numeric `nodeid` and `votes`,
+//!   a nodeid or name another node has too, a second `<com_info>`;
+//! - its `<rootvolume>` when the root comes from it ([`Part::Root`]);
+//! - its `<eth>`s when they make its network ([`Part::Network`]): MACs, IP
+//!   addresses, netmasks, MTUs, yes/no flags, properties, a name given twice;
+//! - its `<filesystems>` ([`Part::Filesystems`]).
+//!
+//! A MAC claimed by two nodes is a warning here; it stops the boot only when
+//! [`identify`] needs the MACs and a NIC has that one.
 //!
 //! [`identify`] picks this machine's node in the legacy order (§1c): `nodeid=`,
 //! `com-nodeid=`, a NIC's MAC, the only node of a one-node cluster.
@@ -43,14 +56,68 @@ pub struct ClusterConf {
     pub config_version: Option<u32>,
     /// `<cluster type>`: `gfs` or `osr` in the legacy; kept as written.
     pub cluster_type: Option<String>,
-    /// In file order.
+    /// In file order; a `<clusternode>` that cannot be read is left out.
     pub nodes: Vec<ClusterNode>,
+    /// What was wrong in the file, in file order.
+    pub problems: Vec<Problem>,
 }
 
 impl ClusterConf {
     pub fn node(&self, nodeid: u32) -> Option<&ClusterNode> {
         self.nodes.iter().find(|n| n.nodeid == nodeid)
     }
+
+    /// The problems that stop node `nodeid` from booting, given what its boot uses.
+    pub fn blocking(&self, nodeid: u32, uses: Uses) -> Vec<&Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.node == Some(nodeid))
+            .filter(|p| match p.part {
+                Part::Node | Part::Filesystems => true,
+                Part::Root => uses.rootvolume,
+                Part::Network => uses.eths,
+                Part::Unused => false,
+            })
+            .collect()
+    }
+}
+
+/// What of its `<clusternode>` a node's boot uses besides the node itself and its
+/// `<filesystems>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uses {
+    /// The root comes from `<rootvolume>` (no `root=`).
+    pub rootvolume: bool,
+    /// The network comes from the `<eth>`s (no `ip=`).
+    pub eths: bool,
+}
+
+/// Something wrong in cluster.conf that did not stop the file from being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub error: ConfError,
+    /// The `<clusternode>` it is in, when its nodeid can be read.
+    pub node: Option<u32>,
+    pub part: Part,
+    /// The MACs of what was left out because of it (an `<eth>`, a whole
+    /// `<clusternode>`): a NIC with one of them is this problem's node.
+    pub macs: Vec<Mac>,
+}
+
+/// Which part of its node's boot a [`Problem`] is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The `<clusternode>` itself: the node cannot boot.
+    Node,
+    /// Its `<rootvolume>`.
+    Root,
+    /// Its `<eth>`s.
+    Network,
+    /// Its `<filesystems>`.
+    Filesystems,
+    /// Nothing a boot uses (`<fenceackserver>`, a second `<syslog>`, a MAC another
+    /// node has too...): always a warning.
+    Unused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +256,9 @@ pub struct Eth {
     /// `aa:bb:..` or `aa-bb-..`, any case. An all-zero MAC counts as none, as the
     /// legacy `*_ip2Config` wrote no HWADDR for `00:00:00:00:00:00`.
     pub mac: Option<Mac>,
+    /// `None` (no `ip`, or `ip=""`): no address of its own. A NIC that is neither a
+    /// bond slave nor a bridge port then uses DHCP, as the legacy ifcfg did
+    /// (`BOOTPROTO=dhcp` without an address).
     pub ip: Option<EthIp>,
     /// Prefix length, from a dotted mask or a number.
     pub mask: Option<u8>,

@@ -387,6 +387,7 @@ mod tests {
             config_version: None,
             cluster_type: None,
             nodes: vec![],
+            problems: vec![],
         }
     }
 

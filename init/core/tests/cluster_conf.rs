@@ -217,6 +217,7 @@ fn gfs_cluster_with_bonding() {
         config_version: Some(20),
         cluster_type: s("gfs"),
         nodes: vec![node1, node2, node3],
+        problems: vec![],
     };
     assert_eq!(parse(GFS).unwrap(), expected);
 }
@@ -319,6 +320,7 @@ fn nfs_cluster_with_dhcp_and_mac_spellings() {
         config_version: Some(3),
         cluster_type: s("osr"),
         nodes: vec![node1, node2, node3],
+        problems: vec![],
     };
     assert_eq!(parse(NFS).unwrap(), expected);
 }
@@ -353,6 +355,7 @@ fn one_node_cluster() {
                 ..ComInfo::default()
             },
         }],
+        problems: vec![],
     };
     assert_eq!(parse(SINGLE).unwrap(), expected);
 }
@@ -439,8 +442,12 @@ fn an_all_zero_mac_is_no_mac() {
     assert_eq!(conf.nodes[1].com.eths[0].mac, None);
 }
 
+/// What refuses the file, else its first problem (what a node may not boot with).
 fn error(xml: &str) -> String {
-    parse(xml).unwrap_err().to_string()
+    match parse(xml) {
+        Err(e) => e.to_string(),
+        Ok(conf) => conf.problems.first().unwrap().error.to_string(),
+    }
 }
 
 fn fixture_error(name: &str) -> String {
@@ -483,7 +490,8 @@ fn malformed_fixtures() {
 
 #[test]
 fn error_fields() {
-    let e = parse(&conf_with("<eth name=\"eth0\" mtu=\"9\"/>")).unwrap_err();
+    let conf = parse(&conf_with("<eth name=\"eth0\" mtu=\"9\"/>")).unwrap();
+    let e = &conf.problems[0].error;
     assert_eq!((e.line, e.column), (5, 18));
     assert_eq!(e.element, "<eth name=\"eth0\">");
     assert_eq!(e.message, "mtu=\"9\": expected an MTU between 68 and 65535");
@@ -764,8 +772,8 @@ fn bad_structure() {
             "two com_info",
             "<cluster name=\"c\"><clusternodes>\n<clusternode name=\"a\" nodeid=\"1\">\
              <com_info/>\n<com_info/></clusternode></clusternodes></cluster>",
-            "cluster.conf:3:1: <com_info>: a second <com_info> in <clusternode name=\"a\">: \
-             expected one",
+            "cluster.conf:3:1: <com_info>: <com_info> given twice in <clusternode name=\"a\">: \
+             expected one (the first is at 2:34)",
         ),
     ];
     for (label, xml, expected) in cases {

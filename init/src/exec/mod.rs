@@ -203,9 +203,11 @@ fn run_action(
             crate::blockroot::mount(root, *wait, target, sys, record)
         }
         Action::MountOverlay(spec) => node::mount_overlay(spec, sys, record),
-        Action::MountCdsl { params, nodeid } => {
-            crate::cdsl_boot::mount(params, *nodeid, sys, record)
-        }
+        Action::MountCdsl {
+            params,
+            nodeid,
+            given_by,
+        } => crate::cdsl_boot::mount(params, *nodeid, *given_by, sys, record),
         Action::MountFilesystems(list) => node::mount_filesystems(list, sys),
         Action::ApplyRootovl {
             names,

@@ -15,9 +15,7 @@ use crate::sys::Sys;
 
 /// Records who this node is for the real root (the step's line logs it).
 pub(super) fn record(n: &NodeRecord, record: &mut Record) {
-    record.set(Key::CLUSTER_NAME, &n.cluster);
     record.set(Key::NODEID, n.nodeid);
-    record.set(Key::NODENAME, &n.hostname);
     let how = match n.how {
         Source::Param => "param",
         Source::ComParam => "com-param",
@@ -25,7 +23,11 @@ pub(super) fn record(n: &NodeRecord, record: &mut Record) {
         Source::SingleNode => "single",
     };
     record.set(Key::NODEID_SOURCE, how);
-    if let Some((name, fstype)) = &n.rootvolume {
+    // Without cluster.conf (nodeid= alone) there is no cluster, name or rootvolume.
+    let Some(m) = &n.member else { return };
+    record.set(Key::CLUSTER_NAME, &m.cluster);
+    record.set(Key::NODENAME, &m.hostname);
+    if let Some((name, fstype)) = &m.rootvolume {
         record.set(Key::ROOT, name);
         record.set(Key::ROOTFS, fstype);
     }

@@ -230,21 +230,6 @@ pub(super) fn split_bonding_opts(value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Two `<eth>` of one node with the same name.
-pub(super) fn check_unique_names(
-    loc: &Locator,
-    info: &Element,
-    eths: &[Eth],
-) -> Result<(), ConfError> {
-    for (i, (e, el)) in eths.iter().zip(info.children_named("eth")).enumerate() {
-        let earlier = eths.iter().take(i).position(|o| o.name == e.name);
-        if earlier.is_some() {
-            return Err(Attrs { loc, el }.error_at("name", "a name used by one <eth> only"));
-        }
-    }
-    Ok(())
-}
-
 /// A MAC claimed by `el`'s node and by an earlier node's `first_iface`.
 pub(super) fn duplicate_mac(
     loc: &Locator,

@@ -11,13 +11,16 @@
 //! exist here. MACs compare as bytes, so case and `:`/`-` do not matter (the legacy
 //! `gfs` path compared upper-case strings, its `osr` path lower-case ones).
 //!
-//! One deliberate difference: when NICs match two different nodes the legacy took
-//! whichever its `/sys/class/net` listing gave first; booting as the wrong node of a
-//! shared root damages the other node's files, so that is an error here.
+//! One deliberate difference: when NICs match two different nodes (two NICs, or one
+//! NIC whose MAC two nodes claim) the legacy took whichever came first; booting as the
+//! wrong node of a shared root damages the other node's files, so that is an error
+//! here. So is finding a node whose `<clusternode>` or `<eth>` could not be read
+//! (a [`Problem`] of [`Part::Node`], or one whose MACs it left out), and the one-node
+//! shortcut is not taken when a `<clusternode>` was left out.
 
 use std::fmt;
 
-use super::ClusterConf;
+use super::{ClusterConf, ConfError, Part, Problem};
 use crate::ip::Mac;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,14 +78,28 @@ pub enum IdentityError {
         param: &'static str,
         value: String,
         known: Vec<u32>,
+        /// Why `<clusternode>`s were left out of cluster.conf.
+        left_out: Vec<ConfError>,
     },
     /// No NIC's MAC is in cluster.conf (and there is more than one node).
     NoMatch {
         seen: Vec<(String, Mac)>,
         known: Vec<NodeMacs>,
+        left_out: Vec<ConfError>,
     },
     /// NICs of this machine are listed under different nodes.
     Ambiguous { matches: Vec<MacMatch> },
+    /// This machine is node `nodeid`, and what its boot uses cannot be read.
+    Unusable {
+        nodeid: u32,
+        problems: Vec<ConfError>,
+    },
+    /// A NIC's MAC is in a `<clusternode>` whose nodeid cannot be read.
+    Unreadable {
+        iface: String,
+        mac: Mac,
+        problem: ConfError,
+    },
 }
 
 impl std::error::Error for IdentityError {}
@@ -99,6 +116,17 @@ fn nics(list: &[(String, Mac)]) -> String {
     join(list.iter().map(|(i, m)| format!("{i} {m}")), ", ")
 }
 
+/// The reasons `<clusternode>`s were left out, one a line.
+fn left_out_lines(f: &mut fmt::Formatter<'_>, left_out: &[ConfError]) -> fmt::Result {
+    if !left_out.is_empty() {
+        write!(f, "\n  left out of cluster.conf:")?;
+    }
+    for e in left_out {
+        write!(f, "\n    {e}")?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for IdentityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -106,12 +134,31 @@ impl fmt::Display for IdentityError {
                 param,
                 value,
                 known,
-            } => write!(
+                left_out,
+            } => {
+                write!(
+                    f,
+                    "{param}={value:?}: expected one of cluster.conf's nodeids: {}",
+                    join(known, ", ")
+                )?;
+                left_out_lines(f, left_out)
+            }
+            IdentityError::Unusable { nodeid, problems } => {
+                write!(f, "this is node {nodeid}, and cluster.conf has errors in what its boot uses:")?;
+                for e in problems {
+                    write!(f, "\n  {e}")?;
+                }
+                write!(f, "\n  fix: correct them in cluster.conf (the other nodes' errors are only warned about)")
+            }
+            IdentityError::Unreadable { iface, mac, problem } => write!(
                 f,
-                "{param}={value:?}: expected one of cluster.conf's nodeids: {}",
-                join(known, ", ")
+                "{iface} {mac} is in a <clusternode> that cannot be read: {problem}\n  fix: correct it in cluster.conf, or boot with nodeid="
             ),
-            IdentityError::NoMatch { seen, known } => {
+            IdentityError::NoMatch {
+                seen,
+                known,
+                left_out,
+            } => {
                 writeln!(
                     f,
                     "no <clusternode> of cluster.conf has a MAC of this machine"
@@ -135,7 +182,8 @@ impl fmt::Display for IdentityError {
                     "  fix: add this machine's MAC as <eth name=\"...\" mac=\"...\"/> in the \
                      <com_info> of its <clusternode> in cluster.conf, or boot with nodeid=<{}>",
                     join(known.iter().map(|n| n.nodeid), "|")
-                )
+                )?;
+                left_out_lines(f, left_out)
             }
             IdentityError::Ambiguous { matches } => {
                 writeln!(
@@ -176,13 +224,27 @@ pub fn identify(
         }
     }
     if let [only] = conf.nodes.as_slice() {
-        return Ok(Identity {
-            nodeid: only.nodeid,
-            node_name: only.name.clone(),
-            how: Source::SingleNode,
-        });
+        if !conf.problems.iter().any(|p| p.part == Part::Node) {
+            return Ok(Identity {
+                nodeid: only.nodeid,
+                node_name: only.name.clone(),
+                how: Source::SingleNode,
+            });
+        }
     }
     by_mac(conf, nics)
+}
+
+/// Why `<clusternode>`s were left out or cannot boot.
+fn node_problems(conf: &ClusterConf) -> impl Iterator<Item = &Problem> {
+    conf.problems.iter().filter(|p| p.part == Part::Node)
+}
+
+fn left_out(conf: &ClusterConf) -> Vec<ConfError> {
+    node_problems(conf)
+        .filter(|p| p.node.is_none_or(|id| conf.node(id).is_none()))
+        .map(|p| p.error.clone())
+        .collect()
 }
 
 fn by_nodeid(
@@ -191,34 +253,65 @@ fn by_nodeid(
     value: &str,
     how: Source,
 ) -> Result<Identity, IdentityError> {
-    let node = value.parse().ok().and_then(|id| conf.node(id));
-    match node {
-        Some(n) => Ok(Identity {
+    let id: Option<u32> = value.parse().ok();
+    if let Some(n) = id.and_then(|id| conf.node(id)) {
+        return Ok(Identity {
             nodeid: n.nodeid,
             node_name: n.name.clone(),
             how,
-        }),
-        None => Err(IdentityError::UnknownNodeid {
+        });
+    }
+    // A node left out: its own errors say why it cannot boot.
+    let problems: Vec<ConfError> = node_problems(conf)
+        .filter(|p| id.is_some() && p.node == id)
+        .map(|p| p.error.clone())
+        .collect();
+    match id {
+        Some(nodeid) if !problems.is_empty() => Err(IdentityError::Unusable { nodeid, problems }),
+        _ => Err(IdentityError::UnknownNodeid {
             param,
             value: value.to_string(),
             known: conf.nodes.iter().map(|n| n.nodeid).collect(),
+            left_out: left_out(conf),
         }),
     }
+}
+
+/// The nodes that claim `mac`: in their `<eth>`s, or in what was left out because of
+/// a problem (`Err`: a node whose nodeid cannot be read).
+fn owners(conf: &ClusterConf, mac: Mac) -> Result<Vec<(u32, String)>, ConfError> {
+    let mut found: Vec<(u32, String)> = conf
+        .nodes
+        .iter()
+        .filter(|n| n.com.eths.iter().any(|e| e.mac == Some(mac)))
+        .map(|n| (n.nodeid, n.name.clone()))
+        .collect();
+    for p in conf.problems.iter().filter(|p| p.macs.contains(&mac)) {
+        let Some(id) = p.node else {
+            return Err(p.error.clone());
+        };
+        if !found.iter().any(|(n, _)| *n == id) {
+            let name = conf.node(id).map_or_else(String::new, |n| n.name.clone());
+            found.push((id, name));
+        }
+    }
+    Ok(found)
 }
 
 fn by_mac(conf: &ClusterConf, nics: &[(String, Mac)]) -> Result<Identity, IdentityError> {
     let mut matches: Vec<MacMatch> = Vec::new();
     for (iface, mac) in nics.iter().filter(|(_, m)| m.0 != [0; 6]) {
-        let owner = conf
-            .nodes
-            .iter()
-            .find(|n| n.com.eths.iter().any(|e| e.mac == Some(*mac)));
-        if let Some(n) = owner {
+        let found = owners(conf, *mac).map_err(|problem| IdentityError::Unreadable {
+            iface: iface.clone(),
+            mac: *mac,
+            problem,
+        })?;
+        for (nodeid, node_name) in found {
             matches.push(MacMatch {
                 iface: iface.clone(),
                 mac: *mac,
-                nodeid: n.nodeid,
-                node_name: n.name.clone(),
+                nodeid,
+                node_name,
             });
         }
     }
@@ -239,6 +332,7 @@ fn by_mac(conf: &ClusterConf, nics: &[(String, Mac)]) -> Result<Identity, Identi
                         .collect(),
                 })
                 .collect(),
+            left_out: left_out(conf),
         });
     };
     if matches.iter().any(|m| m.nodeid != first.nodeid) {

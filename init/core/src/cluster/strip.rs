@@ -105,14 +105,22 @@ pub fn strip(xml: &str) -> Result<Stripped, StripError> {
     let original = parse(xml)?;
     let stripped = filter(xml)?;
     let again = parse(&stripped.text)?;
-    if again != as_stripped(original) {
+    if unplaced(again) != as_stripped(original) {
         return Err(StripError::Changed);
     }
     Ok(stripped)
 }
 
+/// `conf` with its problems' line and column cleared: what is removed moves them.
+pub fn unplaced(mut conf: ClusterConf) -> ClusterConf {
+    for p in &mut conf.problems {
+        (p.error.line, p.error.column) = (0, 0);
+    }
+    conf
+}
+
 /// `conf` as its file reads once stripped: without the fenceackserver's user and
-/// password, the same in everything else.
+/// password, the same in everything else but where its problems are ([`unplaced`]).
 pub fn as_stripped(mut conf: ClusterConf) -> ClusterConf {
     for node in &mut conf.nodes {
         if let Some(fas) = &mut node.com.fenceackserver {
@@ -120,7 +128,7 @@ pub fn as_stripped(mut conf: ClusterConf) -> ClusterConf {
             fas.passwd = None;
         }
     }
-    conf
+    unplaced(conf)
 }
 
 /// The streaming filter: every event it keeps is copied from the input as written.

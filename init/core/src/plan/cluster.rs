@@ -1,11 +1,13 @@
 //! The cluster node: identified from the command line or the NICs' MACs before
 //! planning ([`identify`]), then planned like any node, with its CDSL bind, its
-//! `com_info/filesystems` mounts and its syslog servers worked out here.
+//! `com_info/filesystems` mounts and its syslog servers worked out here. Without
+//! cluster.conf, `nodeid=` alone still names the node's CDSL tree ([`static_node`],
+//! the legacy "static initrd").
 
 use std::time::Duration;
 
-use super::NEW_ROOT;
-use crate::cluster::{self, ClusterConf, ClusterNode, IdentityError, Source};
+use super::{PlanError, NEW_ROOT};
+use crate::cluster::{self, ClusterConf, ClusterNode, IdentityError, Source, Uses};
 use crate::config::Config;
 use crate::ip::Mac;
 use crate::overlay::Mount;
@@ -24,12 +26,19 @@ pub struct Node {
 /// What the boot records about the node (`OSR_NODEID`, ...), and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeRecord {
+    pub nodeid: u32,
+    pub how: Source,
+    /// What cluster.conf says of the node; `None` without one (`nodeid=` alone).
+    pub member: Option<Member>,
+}
+
+/// A cluster.conf node's part of its [`NodeRecord`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
     pub cluster: String,
     pub nodes: usize,
-    pub nodeid: u32,
     pub name: String,
     pub hostname: String,
-    pub how: Source,
     /// The `<rootvolume name>` and its filesystem type (`rootfs=` wins).
     pub rootvolume: Option<(String, String)>,
 }
@@ -52,8 +61,57 @@ pub struct RemoteLog {
     pub hostname: Option<String>,
 }
 
+/// A node without cluster.conf that `nodeid=` (or `com-nodeid=`) names: its CDSL tree
+/// is bound and `%n` set as for a cluster node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticNode {
+    pub nodeid: u32,
+    pub how: Source,
+}
+
+/// The node `nodeid=` (else `com-nodeid=`) names when the image holds no cluster.conf.
+pub fn static_node(config: &Config) -> Result<Option<StaticNode>, PlanError> {
+    let params = [
+        ("nodeid", &config.nodeid, Source::Param),
+        ("com-nodeid", &config.com_nodeid, Source::ComParam),
+    ];
+    for (param, value, how) in params {
+        if let Some(value) = value {
+            let nodeid = value.parse().map_err(|_| PlanError::Nodeid {
+                param,
+                value: value.clone(),
+            })?;
+            return Ok(Some(StaticNode { nodeid, how }));
+        }
+    }
+    Ok(None)
+}
+
+impl StaticNode {
+    pub(super) fn record(&self) -> NodeRecord {
+        NodeRecord {
+            nodeid: self.nodeid,
+            how: self.how.clone(),
+            member: None,
+        }
+    }
+}
+
+/// The parameter that named the node (`nodeid`, `com-nodeid`), if one did: the admin
+/// then expects a CDSL tree for it, and a root without one is warned about.
+pub(super) fn given_by(how: &Source) -> Option<&'static str> {
+    match how {
+        Source::Param => Some("nodeid"),
+        Source::ComParam => Some("com-nodeid"),
+        Source::Mac { .. } | Source::SingleNode => None,
+    }
+}
+
 /// Finds this node in `conf` from `nodeid=`, `com-nodeid=` or the NICs' MACs; `nics`
-/// are the NICs present (name, MAC), drivers loaded, in the order to try them.
+/// are the NICs present (name, MAC), drivers loaded, in the order to try them. An
+/// error in what the node's boot uses ([`ClusterConf::blocking`]: its `<clusternode>`,
+/// its `<filesystems>`, its `<rootvolume>` without `root=`, its `<eth>`s without
+/// `ip=`) stops it here; the file's other problems become [`Node::warnings`].
 pub fn identify(
     config: &Config,
     conf: &ClusterConf,
@@ -65,6 +123,17 @@ pub fn identify(
         config.com_nodeid.as_deref(),
         nics,
     )?;
+    let uses = Uses {
+        rootvolume: config.root.is_none(),
+        eths: config.ip.is_empty(),
+    };
+    let blocking = conf.blocking(id.nodeid, uses);
+    if !blocking.is_empty() {
+        return Err(IdentityError::Unusable {
+            nodeid: id.nodeid,
+            problems: blocking.into_iter().map(|p| p.error.clone()).collect(),
+        });
+    }
     let hostname = cluster::hostname(&id, config.nodename.as_deref());
     // identify() returns only nodeids of conf; the error keeps this total.
     let node = conf
@@ -74,6 +143,7 @@ pub fn identify(
             param: "nodeid",
             value: id.nodeid.to_string(),
             known: conf.nodes.iter().map(|n| n.nodeid).collect(),
+            left_out: Vec::new(),
         })?;
     Ok(Node {
         conf: conf.clone(),
@@ -85,13 +155,11 @@ pub fn identify(
 
 impl Node {
     pub(super) fn record(&self, config: &Config) -> NodeRecord {
-        NodeRecord {
+        let member = Member {
             cluster: self.conf.name.clone(),
             nodes: self.conf.nodes.len(),
-            nodeid: self.node.nodeid,
             name: self.node.name.clone(),
             hostname: self.hostname.clone(),
-            how: self.how.clone(),
             rootvolume: self.node.com.rootvolume.as_ref().map(|rv| {
                 let fstype = config
                     .rootfs
@@ -100,7 +168,27 @@ impl Node {
                     .unwrap_or("nfs");
                 (rv.name.clone(), fstype.to_string())
             }),
+        };
+        NodeRecord {
+            nodeid: self.node.nodeid,
+            how: self.how.clone(),
+            member: Some(member),
         }
+    }
+
+    /// cluster.conf's problems this boot does not depend on (those it does stopped
+    /// [`identify`]), each naming the element and its line.
+    pub fn warnings(&self) -> Vec<String> {
+        self.conf
+            .problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}; ignored: the boot of node {} does not use it",
+                    p.error, self.node.nodeid
+                )
+            })
+            .collect()
     }
 
     /// `com_info/filesystems` in order: bind sources are inside the new root; each is

@@ -50,7 +50,7 @@ impl fmt::Display for Action {
                 target,
             } => nfs_root(f, root, *retry, target),
             Action::MountOverlay(spec) => overlay(f, spec),
-            Action::MountCdsl { params, nodeid } => cdsl(f, params, *nodeid),
+            Action::MountCdsl { params, nodeid, .. } => cdsl(f, params, *nodeid),
             Action::MountFilesystems(list) => filesystems(f, list),
             Action::ApplyRootovl {
                 names,
@@ -337,15 +337,22 @@ impl fmt::Display for ModuleLoad {
 
 impl fmt::Display for NodeRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(m) = &self.member else {
+            return write!(
+                f,
+                "no cluster.conf: this is node {} ({}), for its CDSL tree and %n",
+                self.nodeid, self.how
+            );
+        };
         write!(
             f,
             "cluster {} ({} nodes): this is node {} ({}), found {}",
-            self.cluster, self.nodes, self.nodeid, self.name, self.how
+            m.cluster, m.nodes, self.nodeid, m.name, self.how
         )?;
-        if self.hostname != self.name {
-            write!(f, ", hostname {}", self.hostname)?;
+        if m.hostname != m.name {
+            write!(f, ", hostname {}", m.hostname)?;
         }
-        if let Some((name, fstype)) = &self.rootvolume {
+        if let Some((name, fstype)) = &m.rootvolume {
             write!(f, "; rootvolume {name} ({fstype})")?;
         }
         Ok(())

@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub use self::cluster::{identify, FsMount, Node, NodeRecord, RemoteLog};
+pub use self::cluster::{
+    identify, static_node, FsMount, Member, Node, NodeRecord, RemoteLog, StaticNode,
+};
 pub use self::net::{cluster_net, describe_nics, select_interface, SelectError};
 pub use self::root::{cluster_root, root_from_dhcp, root_mount, root_source};
 use crate::blkid::RootDevice;
@@ -110,9 +112,12 @@ pub enum Action {
     /// A tmpfs upper layer and the overlay on the new root, over the root's lower.
     MountOverlay(OverlaySpec),
     /// Bind the node's CDSL directory onto the link directory of the new root.
+    /// `given_by`: the parameter that named the node (`nodeid`), if one did; a root
+    /// without CDSL structure is then warned about.
     MountCdsl {
         params: CdslParams,
         nodeid: u32,
+        given_by: Option<&'static str>,
     },
     /// The node's `com_info/filesystems`, in order, each with its retries.
     MountFilesystems(Vec<FsMount>),
@@ -317,6 +322,8 @@ pub enum PlanError {
     NoServer(String),
     #[error("NFS server '{0}' is a name, but no nameserver= is given and DHCP is not used: give nameserver=<ip> or the server's address")]
     ServerName(String),
+    #[error("{param}={value}: expected a node id, a whole number like 1")]
+    Nodeid { param: &'static str, value: String },
     #[error("rootfstype={0} does not fit an NFS root: use nfs or nfs4, or leave it out")]
     RootFsType(String),
     #[error("invalid NFS options for {root}: expected {expected}")]
@@ -373,11 +380,20 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
         Some(n) => cluster_root(config, &n.node)?,
         None => None,
     };
+    let fixed = match node {
+        Some(_) => None,
+        None => static_node(config)?,
+    };
     let net = net::plan_network(config, node, root::is_block(config, croot.as_ref()))?;
     let root = root::plan_root(config, node, croot, &net)?;
     let mut steps = Vec::new();
     if let Some(n) = node {
         steps.push(fatal_if(false, Action::Node(n.record(config))));
+        let warnings = n.warnings().into_iter().map(Action::Warn);
+        steps.extend(warnings.map(|w| fatal_if(false, w)));
+    }
+    if let Some(s) = &fixed {
+        steps.push(fatal_if(false, Action::Node(s.record())));
     }
     push_break(&mut steps, config, BreakPoint::PreNetwork);
     if !net.modules.is_empty() {
@@ -424,7 +440,7 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     }
     push_break(&mut steps, config, BreakPoint::PreMount);
     steps.push(fatal_if(true, root.into_action(config)));
-    push_overlay(&mut steps, config, node);
+    push_overlay(&mut steps, config, node, fixed.as_ref());
     if networked {
         steps.push(fatal_if(false, Action::HandOverNetwork));
     }
@@ -444,21 +460,30 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     Ok(Plan { first: 2, steps })
 }
 
-/// The overlay, then (on a cluster node) the CDSL bind and the node's filesystems onto
-/// it, then the rootovl trees.
-fn push_overlay(steps: &mut Vec<Step>, config: &Config, node: Option<&Node>) {
+/// The overlay, then (on a cluster node, or one `nodeid=` names) the CDSL bind and
+/// the node's filesystems onto it, then the rootovl trees.
+fn push_overlay(
+    steps: &mut Vec<Step>,
+    config: &Config,
+    node: Option<&Node>,
+    fixed: Option<&StaticNode>,
+) {
     let names = config.rootovlcfg.join(",");
+    let id = node
+        .map(|n| (n.node.nodeid, &n.how))
+        .or(fixed.map(|s| (s.nodeid, &s.how)));
     let cdsl = |steps: &mut Vec<Step>| {
+        if let (Some((nodeid, how)), false) = (id, config.cdsl.off) {
+            steps.push(fatal_if(
+                true,
+                Action::MountCdsl {
+                    params: config.cdsl.clone(),
+                    nodeid,
+                    given_by: cluster::given_by(how),
+                },
+            ));
+        }
         if let Some(n) = node {
-            if !config.cdsl.off {
-                steps.push(fatal_if(
-                    true,
-                    Action::MountCdsl {
-                        params: config.cdsl.clone(),
-                        nodeid: n.node.nodeid,
-                    },
-                ));
-            }
             steps.push(fatal_if(true, Action::MountFilesystems(n.filesystems())));
         }
     };
@@ -486,7 +511,7 @@ fn push_overlay(steps: &mut Vec<Step>, config: &Config, node: Option<&Node>) {
                     Action::ApplyRootovl {
                         names: config.rootovlcfg.clone(),
                         hostname,
-                        nodeid: node.map(|n| n.node.nodeid),
+                        nodeid: id.map(|(nodeid, _)| nodeid),
                     },
                 ));
             }

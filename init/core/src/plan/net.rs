@@ -86,8 +86,8 @@ pub(super) fn static_hostname(config: &Config) -> Option<String> {
 }
 
 /// A cluster node's network from its `<eth>` entries: bonds for masters with slaves,
-/// bridges for `bridge=` ports, then one [`NetPlan`] per interface with an address
-/// (static or `dhcp`).
+/// bridges for `bridge=` ports, then one [`NetPlan`] per other interface: static with
+/// an address, else DHCP (`ip="dhcp"`, or no address and not `onboot="no"`).
 pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<NetPlan>) {
     let mut bonds: Vec<Netdev> = Vec::new();
     for eth in node.com.eths.iter().filter(|e| e.slave) {
@@ -141,8 +141,10 @@ pub fn cluster_net(config: &Config, node: &ClusterNode) -> (Vec<Netdev>, Vec<Net
         .filter(|e| !e.slave && e.bridge.is_none())
     {
         let mut plan = match eth.ip {
-            None => continue,
-            Some(EthIp::Dhcp) => dhcp_net_plan(config, Some(&eth.name), eth.mtu, None),
+            // No address is DHCP, as the legacy ifcfg had it (BOOTPROTO=dhcp), unless
+            // the NIC is not to be brought up.
+            None if !eth.onboot => continue,
+            None | Some(EthIp::Dhcp) => dhcp_net_plan(config, Some(&eth.name), eth.mtu, None),
             Some(EthIp::Static(address)) => {
                 let s = StaticIp {
                     client: address,

@@ -871,3 +871,141 @@ fn the_plan_shows_the_versions_offered_and_the_flags() {
         "{err}"
     );
 }
+
+fn step_name(a: &Action) -> &'static str {
+    match a {
+        Action::LoadModules(m) if m.devices => "drivers",
+        Action::LoadModules(_) => "modules",
+        Action::Node(_) => "identify",
+        Action::ConfigureNetwork(_) => "network",
+        Action::SetHostname(_) => "hostname",
+        Action::MountNfsRoot { .. } => "mount",
+        Action::MountCdsl { .. } => "cdsl",
+        Action::HandOverNetwork => "handover",
+        Action::SwitchRoot(_) => "switch_root",
+        _ => "other",
+    }
+}
+
+fn cdsl_of(p: &Plan) -> Option<(u32, Option<&'static str>)> {
+    p.steps.iter().find_map(|s| match &s.action {
+        Action::MountCdsl {
+            nodeid, given_by, ..
+        } => Some((*nodeid, *given_by)),
+        _ => None,
+    })
+}
+
+#[test]
+fn nodeid_without_cluster_conf_binds_that_nodes_cdsl_tree() {
+    let p = plan_for(&format!("nodeid=2 root=nfs4:10.0.2.2:/x {IP}")).unwrap();
+    assert_eq!(cdsl_of(&p), Some((2, Some("nodeid"))));
+    let record = p.steps.iter().find_map(|s| match &s.action {
+        Action::Node(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        record,
+        Some(NodeRecord {
+            nodeid: 2,
+            how: crate::cluster::Source::Param,
+            member: None,
+        })
+    );
+    let text = p.to_string();
+    assert!(
+        text.contains("no cluster.conf: this is node 2 (from nodeid=), for its CDSL tree and %n"),
+        "{text}"
+    );
+    // after the root, before switch_root, as for a cluster node; nothing else changes
+    let keys: Vec<&str> = p.steps.iter().map(|s| step_name(&s.action)).collect();
+    assert_eq!(
+        keys,
+        [
+            "drivers",
+            "identify",
+            "network",
+            "hostname",
+            "modules",
+            "mount",
+            "cdsl",
+            "handover",
+            "switch_root"
+        ]
+    );
+    // com-nodeid= too; nodeid= first
+    let p = plan_for(&format!("com-nodeid=3 root=nfs4:10.0.2.2:/x {IP}")).unwrap();
+    assert_eq!(cdsl_of(&p), Some((3, Some("com-nodeid"))));
+    let p = plan_for(&format!("com-nodeid=3 nodeid=4 root=nfs4:10.0.2.2:/x {IP}")).unwrap();
+    assert_eq!(cdsl_of(&p), Some((4, Some("nodeid"))));
+    // nocdsl: recorded, not bound; without nodeid= nothing at all
+    let p = plan_for(&format!("nodeid=2 nocdsl root=nfs4:10.0.2.2:/x {IP}")).unwrap();
+    assert_eq!(cdsl_of(&p), None);
+    let p = plan_for(&format!("root=nfs4:10.0.2.2:/x {IP}")).unwrap();
+    assert_eq!(cdsl_of(&p), None);
+    assert!(!p.steps.iter().any(|s| matches!(s.action, Action::Node(_))));
+}
+
+#[test]
+fn nodeid_without_cluster_conf_is_the_rootovl_n_and_is_checked() {
+    let p = plan_for(&format!(
+        "nodeid=5 root=nfs4:10.0.2.2:/x {IP} rootovl rootovlcfg=n%n"
+    ))
+    .unwrap();
+    let (cdsl, ovl) = (
+        p.steps
+            .iter()
+            .position(|s| matches!(s.action, Action::MountCdsl { .. })),
+        p.steps.iter().find_map(|s| match &s.action {
+            Action::ApplyRootovl { nodeid, .. } => Some(*nodeid),
+            _ => None,
+        }),
+    );
+    assert!(cdsl.is_some());
+    assert_eq!(ovl, Some(Some(5)));
+    let err = plan_for(&format!("nodeid=two root=nfs4:10.0.2.2:/x {IP}")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "nodeid=two: expected a node id, a whole number like 1"
+    );
+}
+
+#[test]
+fn a_cluster_node_found_by_mac_is_not_warned_about_a_root_without_cdsl() {
+    let conf = cluster_with(["10.0.0.9:/export", "10.0.0.9:/export"]);
+    let nics = [("eth0".to_string(), "52:54:00:00:00:02".parse().unwrap())];
+    assert_eq!(
+        cdsl_of(&node_plan("", &conf, &nics).unwrap()),
+        Some((2, None))
+    );
+    assert_eq!(
+        cdsl_of(&node_plan("nodeid=1", &conf, &nics).unwrap()),
+        Some((1, Some("nodeid")))
+    );
+}
+
+#[test]
+fn a_cluster_eth_without_address_uses_dhcp_unless_not_onboot() {
+    let xml = r#"<cluster name="c"><clusternodes>
+        <clusternode name="n1" nodeid="1"><com_info><rootvolume name="10.0.0.9:/r"/>
+          <eth name="eth0" ip="" mask="" gateway=""/><eth name="eth1" onboot="no"/>
+          <eth name="eth2" ip="10.0.0.1" mask="24"/></com_info></clusternode>
+        </clusternodes></cluster>"#;
+    let conf = crate::cluster::parse(xml).unwrap();
+    let p = node_plan("", &conf, &[]).unwrap();
+    let nets: Vec<(String, bool)> = p
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::ConfigureNetwork(n) => Some((
+                n.select.to_string(),
+                matches!(n.addressing, Addressing::Dhcp { .. }),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        nets,
+        [("eth0".to_string(), true), ("eth2".to_string(), false)]
+    );
+}
