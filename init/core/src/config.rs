@@ -132,6 +132,9 @@ pub struct Config {
     pub nodeid: Option<String>,
     pub com_nodeid: Option<String>,
     pub nodename: Option<String>,
+    /// Warnings for the comoonics initrd's parameters given that osr-rs does not use
+    /// ([`crate::legacy`]).
+    pub legacy_unused: Vec<String>,
     /// `rootfs=`, `mountopts=`: override cluster.conf's rootvolume.
     pub rootfs: Option<String>,
     /// `None` when not given: the rootvolume's own `mountopts` then apply.
@@ -244,6 +247,7 @@ impl Config {
             nodeid: non_empty(c, "nodeid"),
             com_nodeid: non_empty(c, "com-nodeid"),
             nodename: non_empty(c, "nodename"),
+            legacy_unused: crate::legacy::unused_params(c),
             rootfs: non_empty(c, "rootfs"),
             mountopts: mount_options(&mut col, c, "mountopts"),
             cdsl: CdslParams {

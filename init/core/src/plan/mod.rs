@@ -387,6 +387,8 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     let net = net::plan_network(config, node, root::is_block(config, croot.as_ref()))?;
     let root = root::plan_root(config, node, croot, &net)?;
     let mut steps = Vec::new();
+    let legacy = config.legacy_unused.iter().cloned().map(Action::Warn);
+    steps.extend(legacy.map(|w| fatal_if(false, w)));
     if let Some(n) = node {
         steps.push(fatal_if(false, Action::Node(n.record(config))));
         let warnings = n.warnings().into_iter().map(Action::Warn);

@@ -1009,3 +1009,24 @@ fn a_cluster_eth_without_address_uses_dhcp_unless_not_onboot() {
         [("eth0".to_string(), true), ("eth2".to_string(), false)]
     );
 }
+
+#[test]
+fn a_comoonics_parameter_osr_rs_does_not_use_is_a_warning_of_the_plan() {
+    let p = plan_for(&format!(
+        "root=nfs:10.0.2.2:/x {IP} quorumack newroot=/mnt/x"
+    ))
+    .unwrap();
+    let warnings: Vec<String> = p
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Warn(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with("newroot: "), "{warnings:?}");
+    assert!(p
+        .to_string()
+        .contains("warning: quorumack: a comoonics initrd parameter"));
+}
