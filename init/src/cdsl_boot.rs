@@ -27,7 +27,9 @@ pub fn mount(
 ) -> Result<()> {
     let at = |rel: &str| format!("{NEW_ROOT}/{}", rel.trim_start_matches('/'));
     let v2 = sys.read_file(NEW_ROOT, V2_INVENTORY);
-    let v1 = sys.read_file(NEW_ROOT, V1_INVENTORY);
+    let v1 = sys
+        .read_file(NEW_ROOT, V1_INVENTORY)
+        .or_else(|| v1_in_node_copy(nodeid, sys));
     let present: Vec<&str> = PROBED
         .iter()
         .copied()
@@ -99,6 +101,17 @@ pub fn mount(
     record.set(Key::CDSL_LINK, &link);
     record.set(Key::CDSL_SHARED, &shared);
     Ok(())
+}
+
+/// The v1 inventory lives in `var/lib/cdsl`: once the legacy recipe made `/var`
+/// host-dependent (`var -> cdsl.local/var`), it is reached only through the bind that
+/// is yet to be made, so it is read from the copy the bind will show: this node's,
+/// else the default tree's (`var/lib` made shared leads on into `cluster/shared`, a
+/// link that resolves inside the root).
+fn v1_in_node_copy(nodeid: u32, sys: &mut dyn Sys) -> Option<String> {
+    [nodeid.to_string(), "default".to_string()]
+        .iter()
+        .find_map(|dir| sys.read_file(NEW_ROOT, &format!("cluster/cdsl/{dir}/{V1_INVENTORY}")))
 }
 
 #[cfg(test)]
@@ -187,6 +200,26 @@ mod tests {
             err.contains("node 8 has no directory cluster/cdsl/8"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_v1_inventory_under_a_hostdependent_var_is_read_from_the_nodes_copy() {
+        // the legacy recipe's `com-mkcdsl -a /var`: var/lib/cdsl is inside the CDSL
+        let v1 = r#"<cdsls config_version="1"><defaults cdsltree="/cluster/cdsl" cdsltree_shared="/cluster/shared" cdsl_link="/cdsl.local"/></cdsls>"#;
+        let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
+        sys.files = vec![(
+            "/sysroot/cluster/cdsl/default/var/lib/cdsl/cdsl_inventory.xml".into(),
+            v1.into(),
+            0o644,
+        )];
+        sys.dirs = vec!["/sysroot/cluster/cdsl/3".into()];
+        let record = static_boot("nodeid=3", &mut sys);
+        assert!(has(&record, "OSR_CDSL_LAYOUT='v1'"), "{record}");
+        assert!(sys.actions().contains(&Call::LocalMount(
+            "bind".into(),
+            "/sysroot/cluster/cdsl/3".into(),
+            "/sysroot/cdsl.local".into(),
+        )));
     }
 
     #[test]
