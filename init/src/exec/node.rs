@@ -120,7 +120,7 @@ pub(super) fn mount_overlay(
         }
     }
     log::info!(
-        "overlay root on {NEW_ROOT}: writes go to a tmpfs of size {} (df /live/cow)",
+        "overlay root on {NEW_ROOT}: writes go to a tmpfs of size {} (df /live/cow; the changes in /live/cow/rw)",
         spec.size
     );
     record.set(Key::OVERLAY, "tmpfs");

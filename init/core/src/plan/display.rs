@@ -218,7 +218,10 @@ fn overlay(f: Out, spec: &OverlaySpec) -> fmt::Result {
     if let Some(n) = &spec.nr_inodes {
         write!(f, " nr_inodes={n}")?;
     }
-    write!(f, "; also at /live/image and /live/cow")
+    write!(
+        f,
+        "; also at /live/image, /live/cow and /live/cow/rw (the upper)"
+    )
 }
 
 fn cdsl(f: Out, p: &CdslParams, nodeid: u32) -> fmt::Result {
