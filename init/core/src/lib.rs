@@ -20,6 +20,7 @@ pub mod gfs2;
 pub mod handover;
 pub mod ip;
 pub mod kmod;
+pub mod mountopts;
 pub mod names;
 pub mod netdev;
 pub mod nfs;
