@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{
-    Action, Addressing, BlockRootPlan, FsMount, IfaceSelector, ModuleLoad, NetPlan, NodeRecord,
-    OnError, Plan, RemoteLog, RootPlan, SwitchRoot, NEW_ROOT,
+    Action, Addressing, BlockRootPlan, FsMount, FsSource, IfaceSelector, ModuleLoad, NetPlan,
+    NodeRecord, OnError, Plan, RemoteLog, RootPlan, SwitchRoot, NEW_ROOT,
 };
 use crate::block;
 use crate::config::CdslParams;
@@ -243,17 +243,21 @@ fn filesystems(f: Out, list: &[FsMount]) -> fmt::Result {
         write!(f, " none")?;
     }
     for fs in list {
-        let m = &fs.mount;
-        let what = match (&m.fstype, m.bind) {
-            (_, true) => "bind".to_string(),
-            (Some(t), _) => t.clone(),
-            (None, _) => "auto".to_string(),
-        };
-        write!(f, " {} on {} ({what}", m.source, m.target)?;
-        if !m.data.is_empty() {
-            write!(f, " {}", m.data)?;
+        match &fs.source {
+            FsSource::Ready(c) => write!(f, " {c}")?,
+            FsSource::NfsByName(n) => write!(
+                f,
+                " {}:{} on {NEW_ROOT}{} ({}, addr= of {} resolved at boot)",
+                n.server, n.spec.path, n.target, n.fstype, n.server
+            )?,
         }
-        write!(f, ", {}x, wait {}s);", fs.times, fs.wait.as_secs())?;
+        let first = if fs.wait_first { "each" } else { "each retry" };
+        write!(
+            f,
+            " [{}x, {}s before {first}];",
+            fs.times,
+            fs.wait.as_secs()
+        )?;
     }
     Ok(())
 }

@@ -1,0 +1,102 @@
+//! One attempt at a cluster.conf `<filesystem>` mount inside the new root.
+//!
+//! The target (and a bind's source) are opened with [`beneath`], so a symlink in the
+//! root never leads the mount out of it; mount(2) then runs on a thread with a
+//! deadline (a dead NFS server), holding those handles until it returns, so that the
+//! `/proc/self/fd/<n>` it was given never names another file.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use nix::mount::MsFlags;
+use osr_core::mountopts::MountFlags;
+use osr_core::plan::{FsCall, FsKind};
+
+use super::beneath;
+use super::linux::mount_with_deadline;
+
+/// `mount(source, <root>/target, fstype, flags, data)`, `target` made if missing; for
+/// a bind `MS_BIND` (with `MS_REC` for rbind), then
+/// `mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL)` when it has flags,
+/// since a bind takes its flags from its source. A failed mount(2) leaves its
+/// [`Errno`](nix::errno::Errno) in the error's chain.
+pub fn mount(root: &str, m: &FsCall, timeout: Duration) -> Result<()> {
+    let shown = m.shown_target();
+    let target = beneath::make_dirs(Path::new(root), &m.target)
+        .with_context(|| format!("creating {shown} inside {root}"))?;
+    let mut flags = ms_flags(m.flags);
+    if m.read_only {
+        flags |= MsFlags::MS_RDONLY;
+    }
+    let what = || format!("mount {} on {shown} ({})", m.source, m.data);
+    let target_path = beneath::fd_path(&target);
+    match &m.kind {
+        FsKind::Fs(fstype) => mount_with_deadline(
+            m.source.clone(),
+            &target_path,
+            Some(fstype.clone()),
+            flags,
+            (!m.data.is_empty()).then(|| m.data.clone()),
+            timeout,
+            vec![target],
+        )
+        .with_context(what),
+        FsKind::Bind { recursive } => {
+            let source = beneath::open(Path::new(root), &m.source, libc::O_PATH)
+                .with_context(|| format!("opening {} inside {root}", m.source))?;
+            let mut bind = MsFlags::MS_BIND;
+            if *recursive {
+                bind |= MsFlags::MS_REC;
+            }
+            let source_path = beneath::fd_path(&source);
+            let what = || format!("bind {} on {shown}", m.source);
+            // The handles stay open for the remount below: the thread gets its own.
+            let held = vec![target.try_clone()?, source];
+            mount_with_deadline(source_path, &target_path, None, bind, None, timeout, held)
+                .with_context(what)?;
+            if flags.is_empty() {
+                return Ok(());
+            }
+            let remount = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | flags;
+            mount_with_deadline(
+                String::new(),
+                &target_path,
+                None,
+                remount,
+                None,
+                timeout,
+                vec![target],
+            )
+            .with_context(|| format!("{}: applying its flags", what()))
+        }
+    }
+}
+
+/// The mount(2) flag of each option flag.
+fn ms_flags(f: MountFlags) -> MsFlags {
+    let table = [
+        (MountFlags::NOSUID, MsFlags::MS_NOSUID),
+        (MountFlags::NODEV, MsFlags::MS_NODEV),
+        (MountFlags::NOEXEC, MsFlags::MS_NOEXEC),
+        (MountFlags::SYNCHRONOUS, MsFlags::MS_SYNCHRONOUS),
+        (MountFlags::MANDLOCK, MsFlags::MS_MANDLOCK),
+        (MountFlags::DIRSYNC, MsFlags::MS_DIRSYNC),
+        // nix 0.29 does not name it (Linux 5.10)
+        (
+            MountFlags::NOSYMFOLLOW,
+            MsFlags::from_bits_retain(libc::MS_NOSYMFOLLOW),
+        ),
+        (MountFlags::NOATIME, MsFlags::MS_NOATIME),
+        (MountFlags::NODIRATIME, MsFlags::MS_NODIRATIME),
+        (MountFlags::SILENT, MsFlags::MS_SILENT),
+        (MountFlags::RELATIME, MsFlags::MS_RELATIME),
+        (MountFlags::I_VERSION, MsFlags::MS_I_VERSION),
+        (MountFlags::STRICTATIME, MsFlags::MS_STRICTATIME),
+        (MountFlags::LAZYTIME, MsFlags::MS_LAZYTIME),
+    ];
+    table
+        .iter()
+        .filter(|(o, _)| f.contains(*o))
+        .fold(MsFlags::empty(), |acc, (_, ms)| acc | *ms)
+}
