@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use osr_core::plan::{FsCall, FsKind, FsMount, FsSource, NetFacts, NEW_ROOT};
+use osr_core::plan::{FsCall, FsMount, FsSource, NetFacts, NEW_ROOT};
 
 use super::root::nfs_error;
 use super::DNS_TIMEOUT;
@@ -86,7 +86,7 @@ fn mount_call(c: &FsCall, sys: &mut dyn Sys) -> Result<()> {
                 log::info!("the server refuses {}; offering {next}", c.data);
                 c.data = next;
             }
-            (Some(e), _) if matches!(c.kind, FsKind::Fs(ref t) if t.starts_with("nfs")) => {
+            (Some(e), _) if c.fstype().is_some_and(|t| t.starts_with("nfs")) => {
                 return Err(err.context(nfs_error(e).0));
             }
             _ => return Err(err),

@@ -162,18 +162,14 @@ pub(super) fn plan(node: &Node, cx: &Context) -> Result<(Vec<FsMount>, Vec<Strin
 pub(super) fn modules(list: &[FsMount]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for fs in list {
-        let nfs4 = match &fs.source {
-            FsSource::Ready(c) => match &c.kind {
-                FsKind::Fs(t) if t == "nfs4" => Some(true),
-                FsKind::Fs(t) if t == "nfs" => Some(false),
-                _ => None,
-            },
-            FsSource::NfsByName(n) => Some(n.fstype == "nfs4"),
+        let fstype = match &fs.source {
+            FsSource::Ready(c) => c.fstype(),
+            FsSource::NfsByName(n) => Some(n.fstype.as_str()),
         };
-        let more = match nfs4 {
-            Some(true) => NFS4_MODULES,
-            Some(false) => NFS3_MODULES,
-            None => &[],
+        let more = match fstype {
+            Some("nfs4") => NFS4_MODULES,
+            Some("nfs") => NFS3_MODULES,
+            _ => &[],
         };
         for m in more {
             if !names.contains(m) {
@@ -335,10 +331,7 @@ fn nfs_source(
         )),
         None => Ok(FsSource::NfsByName(NfsByName {
             server,
-            fstype: match call.kind {
-                FsKind::Fs(t) => t,
-                FsKind::Bind { .. } => e.fstype.to_string(),
-            },
+            fstype: call.fstype().unwrap_or(e.fstype).to_string(),
             spec,
             target: e.target,
             flags: e.flags,
@@ -428,6 +421,14 @@ fn attempts(fs: &Filesystem, at: &Entry<'_>, warnings: &mut Vec<String>) -> (u32
 }
 
 impl FsCall {
+    /// The filesystem type; `None` for a bind.
+    pub fn fstype(&self) -> Option<&str> {
+        match &self.kind {
+            FsKind::Fs(t) => Some(t),
+            FsKind::Bind { .. } => None,
+        }
+    }
+
     /// `target` as the initramfs sees it, for messages.
     pub fn shown_target(&self) -> String {
         format!("{NEW_ROOT}{}", self.target)
