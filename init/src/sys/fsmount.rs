@@ -51,22 +51,25 @@ pub fn mount(root: &str, m: &FsCall, timeout: Duration) -> Result<()> {
             }
             let source_path = beneath::fd_path(&source);
             let what = || format!("bind {} on {shown}", m.source);
-            // The handles stay open for the remount below: the thread gets its own.
-            let held = vec![target.try_clone()?, source];
+            let held = vec![target, source];
             mount_with_deadline(source_path, &target_path, None, bind, None, timeout, held)
                 .with_context(what)?;
             if flags.is_empty() {
                 return Ok(());
             }
+            // The handle made before names the directory under the bind: the remount
+            // needs the bind itself, so the target is opened again.
+            let bound = beneath::open(Path::new(root), &m.target, libc::O_PATH | libc::O_DIRECTORY)
+                .with_context(|| format!("opening {shown} inside {root}"))?;
             let remount = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | flags;
             mount_with_deadline(
                 String::new(),
-                &target_path,
+                &beneath::fd_path(&bound),
                 None,
                 remount,
                 None,
                 timeout,
-                vec![target],
+                vec![bound],
             )
             .with_context(|| format!("{}: applying its flags", what()))
         }
