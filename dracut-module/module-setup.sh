@@ -119,7 +119,8 @@ installkernel() {
             dwarn "osr-rs: hostonly: no network interface of this host has a modular driver; no NIC driver installed"
         fi
     else
-        instmods virtio_pci virtio_net e1000 e1000e =drivers/net/ethernet
+        # xen-netfront: a Xen guest's NIC (drivers/net, outside drivers/net/ethernet)
+        instmods virtio_pci virtio_net e1000 e1000e xen-netfront =drivers/net/ethernet
     fi
     # the NFS root and the overlay are always needed, whether or not the host has them loaded;
     # bond=, vlan= and bridge= need their drivers (small: about 400 KB together)

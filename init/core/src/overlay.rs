@@ -6,7 +6,8 @@
 //! becomes the new root. Both layers stay visible to admins in the real root: under
 //! `/run/initramfs/overlay/` (the initramfs's /run is moved into the real root) and at
 //! the legacy `/live/image` (lower) and `/live/cow` (the tmpfs; `df /live/cow` shows
-//! how full it is).
+//! how full it is), with the upper layer also at `/live/cow/rw`, where the FAI/Debian
+//! `overlay-root` module showed it (it bound its `/cow/rw` at `/live/cow`).
 
 use crate::ip::Expected;
 
@@ -126,9 +127,12 @@ pub fn overlay_mount(new_root: &str) -> Mount {
     }
 }
 
-/// The legacy places admins look: `/live/image` (the lower) and `/live/cow` (the tmpfs).
+/// The legacy places admins look, in order: `/live/image` (the lower), `/live/cow` (the
+/// tmpfs) and `/live/cow/rw` (the upper layer, under the name the FAI/Debian module gave
+/// it; its mount point is made in the tmpfs, through the `/live/cow` bind).
 pub fn legacy_binds(new_root: &str) -> Vec<Mount> {
-    [(LOWER, "image"), (COW, "cow")]
+    let upper = format!("{COW}/upper");
+    [(LOWER, "image"), (COW, "cow"), (upper.as_str(), "cow/rw")]
         .iter()
         .map(|(src, name)| Mount {
             source: src.to_string(),
@@ -205,7 +209,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             [
                 ("/run/initramfs/overlay/lower", "/sysroot/live/image", true),
-                ("/run/initramfs/overlay/cow", "/sysroot/live/cow", true)
+                ("/run/initramfs/overlay/cow", "/sysroot/live/cow", true),
+                (
+                    "/run/initramfs/overlay/cow/upper",
+                    "/sysroot/live/cow/rw",
+                    true
+                )
             ]
         );
     }

@@ -7,7 +7,9 @@
 //! time ([`NetFacts`]: the lease, the hostname it gave), which the root, the hostname
 //! and the hand-over need.
 
+mod filesystems;
 mod net;
+mod nfs;
 mod node;
 mod root;
 
@@ -208,7 +210,7 @@ fn run_action(
             nodeid,
             given_by,
         } => crate::cdsl_boot::mount(params, *nodeid, *given_by, sys, record),
-        Action::MountFilesystems(list) => node::mount_filesystems(list, sys),
+        Action::MountFilesystems(list) => filesystems::mount_all(list, found.nets.first(), sys),
         Action::ApplyRootovl {
             names,
             hostname,

@@ -1,12 +1,12 @@
-//! The steps around the root: the cluster node's record, its `com_info/filesystems`
-//! and syslog servers, the overlay and the rootovl trees.
+//! The steps around the root: the cluster node's record and syslog servers, the
+//! overlay and the rootovl trees (its `com_info/filesystems`: `filesystems.rs`).
 
 use core::net::{IpAddr, SocketAddr};
 
 use anyhow::{bail, Context, Result};
 use osr_core::cluster::Source;
 use osr_core::overlay;
-use osr_core::plan::{FsMount, NodeRecord, RemoteLog, NEW_ROOT};
+use osr_core::plan::{NodeRecord, RemoteLog, NEW_ROOT};
 use osr_core::rootovl;
 
 use super::DNS_TIMEOUT;
@@ -61,43 +61,6 @@ pub(super) fn start_remote_log(
     Ok(())
 }
 
-/// Each filesystem in order, tried `times` times with `wait` before each retry.
-pub(super) fn mount_filesystems(list: &[FsMount], sys: &mut dyn Sys) -> Result<()> {
-    for fs in list {
-        let m = &fs.mount;
-        let what = m
-            .fstype
-            .as_deref()
-            .unwrap_or(if m.bind { "bind" } else { "" });
-        let mut attempt = 1;
-        loop {
-            match sys.mount(m) {
-                Ok(()) => {
-                    log::info!("filesystem {} on {} ({what})", m.source, m.target);
-                    break;
-                }
-                Err(e) if attempt < fs.times => {
-                    log::warn!(
-                        "filesystem {} (attempt {attempt}/{}): {e:#}; retrying in {}s",
-                        m.target,
-                        fs.times,
-                        fs.wait.as_secs()
-                    );
-                    sys.sleep(fs.wait);
-                    attempt += 1;
-                }
-                Err(e) => {
-                    return Err(e.context(format!(
-                        "cluster.conf filesystem {} failed after {} attempts",
-                        m.target, fs.times
-                    )))
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The tmpfs, its upper and work directories, the overlay on the new root, and the
 /// legacy /live binds (best effort: the root works without them).
 pub(super) fn mount_overlay(
@@ -122,7 +85,7 @@ pub(super) fn mount_overlay(
         }
     }
     log::info!(
-        "overlay root on {NEW_ROOT}: writes go to a tmpfs of size {} (df /live/cow)",
+        "overlay root on {NEW_ROOT}: writes go to a tmpfs of size {} (df /live/cow; the changes in /live/cow/rw)",
         spec.size
     );
     record.set(Key::OVERLAY, "tmpfs");

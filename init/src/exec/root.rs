@@ -2,21 +2,19 @@
 //! it (DHCP option 17, a server name, a `%s` path), then mounted with bounded
 //! exponential backoff; only errors that cannot heal by waiting end it early.
 //!
-//! Each round offers the server the mount's versions in the plan's order, moving on
-//! as mount.nfs does ([`next_version`]): a version the server or client does not
-//! support (EPROTONOSUPPORT, EINVAL) is dropped for good; an NFSv4 refusal that says
-//! "try NFSv3" (ENOENT, EACCES, EPERM, ECONNREFUSED) goes straight to v3 for this
-//! round. The version agreed is logged and recorded (`OSR_NFS_VERSION`).
+//! Each round is one negotiation of the NFS version, as mount.nfs
+//! ([`Negotiation`]). The version agreed is logged and recorded (`OSR_NFS_VERSION`).
 
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use osr_core::nfs::{next_version, NfsAttempt, NfsMount, Refusal};
+use osr_core::nfs::{NfsAttempt, NfsMount};
 use osr_core::plan::{root_mount, root_source, NetFacts, RootPlan, ServerRef};
 
+use super::nfs::{nfs_error, options, Negotiation};
 use super::DNS_TIMEOUT;
 use crate::state::{Key, Record};
-use crate::sys::{Errno, Sys};
+use crate::sys::Sys;
 
 /// First and largest pause between mount attempts.
 const MOUNT_BACKOFF_START: Duration = Duration::from_millis(500);
@@ -48,14 +46,6 @@ pub(super) fn mount_nfs_root(
     Ok(mount)
 }
 
-/// `ro,noatime,vers=4.2,...`: what the attempt asks of mount(2).
-fn options(m: &NfsMount, a: &NfsAttempt) -> String {
-    let mut all = vec![if m.read_only { "ro" } else { "rw" }];
-    all.extend(m.flags.names());
-    all.push(&a.data);
-    all.join(",")
-}
-
 /// The root's mount, now that the network is known: the path from DHCP when the
 /// plan has none, the server's name resolved through the nameservers.
 fn finish_root(root: &RootPlan, net: NetFacts, sys: &mut dyn Sys) -> Result<NfsMount> {
@@ -82,49 +72,7 @@ fn finish_root(root: &RootPlan, net: NetFacts, sys: &mut dyn Sys) -> Result<NfsM
     Ok(root_mount(root, &spec, server, &net)?)
 }
 
-/// What an NFS mount error means to the admin, and whether waiting can help.
-pub fn nfs_error(e: Errno) -> (&'static str, bool) {
-    match e {
-        Errno::ENOENT => (
-            "the server does not export this path (or it does not exist)",
-            true,
-        ),
-        Errno::EACCES | Errno::EPERM => (
-            "the server refused access: check the export's client list and root squash",
-            true,
-        ),
-        Errno::ECONNREFUSED => (
-            "nothing listens for NFS on the server (service down?)",
-            true,
-        ),
-        Errno::ETIMEDOUT => ("the server did not answer in time", true),
-        Errno::EHOSTUNREACH | Errno::ENETUNREACH => {
-            ("no route to the server: check ip= and the gateway", true)
-        }
-        Errno::EIO => ("I/O error talking to the server", true),
-        Errno::EPROTONOSUPPORT => (
-            "the server does not offer this NFS version or transport",
-            true,
-        ),
-        Errno::ENODEV => (
-            "this kernel has no such filesystem type: the NFS modules are not loaded",
-            false,
-        ),
-        Errno::EINVAL => ("the kernel rejected the mount options", false),
-        _ => ("unexpected error", true),
-    }
-}
-
-/// Which way a refused version points the negotiation (nfs-utils `nfs_autonegotiate`).
-fn refusal(e: Errno) -> Refusal {
-    match e {
-        Errno::EPROTONOSUPPORT | Errno::EINVAL => Refusal::Version,
-        Errno::ENOENT | Errno::EACCES | Errno::EPERM | Errno::ECONNREFUSED => Refusal::NotV4,
-        _ => Refusal::Other,
-    }
-}
-
-/// Rounds of [`negotiate`] with bounded, doubling pauses between them until one
+/// Rounds of the [`Negotiation`] with bounded, doubling pauses between them until one
 /// mounts, an error that waiting cannot heal stands, or `budget` is spent.
 fn mount_with_retry(
     m: &NfsMount,
@@ -135,10 +83,13 @@ fn mount_with_retry(
     let start = sys.now();
     let deadline = start + budget;
     let mut delay = MOUNT_BACKOFF_START;
-    let mut first = 0;
-    let mut attempts = 0;
+    let mut negotiation = Negotiation::default();
     loop {
-        let (at, err) = match negotiate(m, &mut first, target, sys, &mut attempts) {
+        let round = negotiation.round(m, target, |a| {
+            sys.mount_nfs(m, a, target, MOUNT_ATTEMPT_TIMEOUT)
+        });
+        let attempts = negotiation.attempts;
+        let (at, err) = match round {
             Ok(at) => match m.attempts.get(at) {
                 Some(a) => {
                     log::info!(
@@ -179,61 +130,6 @@ fn mount_with_retry(
     }
 }
 
-/// One round: the versions from `first` on, each refusal leading to the next as
-/// mount.nfs decides. `Ok` with the attempt that mounted, or the attempt and error
-/// that stand. A version refused as unsupported at the head of the round is dropped
-/// for the rounds after (`first` moves on), as mount.nfs lowers its minor version.
-fn negotiate(
-    m: &NfsMount,
-    first: &mut usize,
-    target: &str,
-    sys: &mut dyn Sys,
-    count: &mut u32,
-) -> std::result::Result<usize, (usize, Errno)> {
-    let mut at = *first;
-    // An NFSv4 refusal that sent us to v3: reported if v3 is not served either.
-    let mut v4_refusal = None;
-    while let Some(a) = m.attempts.get(at) {
-        *count += 1;
-        log::info!(
-            "mount attempt {count}: {} on {target} type {} ({})",
-            m.source,
-            a.fstype,
-            options(m, a)
-        );
-        let e = match sys.mount_nfs(m, a, target, MOUNT_ATTEMPT_TIMEOUT) {
-            Ok(()) => return Ok(at),
-            Err(Errno::EBUSY) => {
-                log::info!("{target} is already mounted: keeping it");
-                return Ok(at);
-            }
-            Err(e) => e,
-        };
-        let why = refusal(e);
-        let Some(next) = next_version(&m.attempts, at, why) else {
-            return Err(match (e, v4_refusal) {
-                (Errno::EPROTONOSUPPORT, Some(v4)) => v4,
-                _ => (at, e),
-            });
-        };
-        let offer = m
-            .attempts
-            .get(next)
-            .map_or(String::new(), |n| n.version.to_string());
-        log::info!(
-            "the server refuses NFSv{} ({e}): offering NFSv{offer}",
-            a.version
-        );
-        match why {
-            Refusal::Version if at == *first => *first = next,
-            Refusal::NotV4 => v4_refusal = Some((at, e)),
-            _ => {}
-        }
-        at = next;
-    }
-    Err((at, Errno::EINVAL))
-}
-
 #[cfg(test)]
 mod tests {
     use osr_core::mountopts;
@@ -243,6 +139,7 @@ mod tests {
 
     use super::*;
     use crate::sys::fake::FakeSys;
+    use crate::sys::Errno;
 
     /// The plan's NFS root for `root` (static network), `rootflags=` as given.
     fn plan(root: &str, rootflags: &str) -> RootPlan {

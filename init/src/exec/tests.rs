@@ -504,9 +504,20 @@ fn overlay_root_mounts_in_order_and_applies_trees() {
         "/run/initramfs/overlay/cow".into(),
         "/sysroot/live/cow".into(),
     ));
+    let rw = pos(&Call::LocalMount(
+        "bind".into(),
+        "/run/initramfs/overlay/cow/upper".into(),
+        "/sysroot/live/cow/rw".into(),
+    ));
     let trees = pos(&Call::Rootovl(vec!["common".into(), "node1".into()]));
     assert!(
-        lower < tmpfs && tmpfs < upper && upper < ovl && ovl < image && image < cow && cow < trees,
+        lower < tmpfs
+            && tmpfs < upper
+            && upper < ovl
+            && ovl < image
+            && image < cow
+            && cow < rw
+            && rw < trees,
         "{actions:#?}"
     );
     let record = sys.record.unwrap();

@@ -105,14 +105,17 @@ pub fn make_dirs(root: &Path, rel: &str) -> io::Result<OwnedFd> {
         let name = CString::new(part).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
         // SAFETY: mkdirat(2) on a valid dirfd and a NUL-terminated name.
         let rc = unsafe { libc::mkdirat(parent.as_raw_fd(), name.as_ptr(), 0o755) };
+        done.push('/');
+        done.push_str(part);
         if rc != 0 {
             let e = io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EEXIST) {
+            // An existing directory is not always EEXIST: on a read-only NFS mount the
+            // client skips the lookup of an exclusive create and mkdir says EROFS.
+            let exists = || open_at(&dir, &done, libc::O_PATH | libc::O_DIRECTORY).is_ok();
+            if e.raw_os_error() != Some(libc::EEXIST) && !exists() {
                 return Err(e);
             }
         }
-        done.push('/');
-        done.push_str(part);
     }
     open_at(&dir, &done, libc::O_PATH | libc::O_DIRECTORY)
 }

@@ -28,6 +28,9 @@ pub enum Call {
     WriteFile(String),
     Mount(String, String),
     LocalMount(String, String, String),
+    /// A cluster.conf filesystem as mount(8) lists it (`source on /sysroot/x (type,
+    /// options)`), with the root it is resolved in.
+    Filesystem(String, String),
     MakeDir(String),
     Rootovl(Vec<String>),
     RemoteLog(Vec<std::net::SocketAddr>),
@@ -65,7 +68,7 @@ pub struct FakeSys {
     /// What starting a cluster stack answers.
     pub stack_error: Option<String>,
     /// The timeout each bounded cluster or block call was given: ("dlm" | "o2cb" |
-    /// "mount_block", timeout).
+    /// "mount_block" | "mount_filesystem", timeout).
     pub timeouts: Vec<(&'static str, Duration)>,
     /// How many times a device's head was read.
     pub head_reads: usize,
@@ -260,6 +263,20 @@ impl Sys for FakeSys {
             applied: order,
             ..Default::default()
         })
+    }
+    fn mount_filesystem(
+        &mut self,
+        root: &str,
+        m: &osr_core::plan::FsCall,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.timeouts.push(("mount_filesystem", timeout));
+        self.calls
+            .push(Call::Filesystem(root.into(), m.to_string()));
+        match self.mount_results.pop_front().unwrap_or(Ok(())) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("mount {}", m.source))),
+        }
     }
     fn mount_nfs(
         &mut self,

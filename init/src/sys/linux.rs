@@ -347,11 +347,21 @@ impl Sys for Linux {
         mount_with_deadline(
             m.source.clone(),
             target,
-            attempt.fstype.to_string(),
+            Some(attempt.fstype.to_string()),
             ms_flags(m.flags, m.read_only),
             Some(attempt.data.clone()),
             timeout,
+            Vec::new(),
         )
+    }
+
+    fn mount_filesystem(
+        &mut self,
+        root: &str,
+        m: &osr_core::plan::FsCall,
+        timeout: Duration,
+    ) -> Result<()> {
+        crate::sys::fsmount::mount(root, m, timeout)
     }
 
     fn block_devices(&mut self) -> Vec<String> {
@@ -394,10 +404,11 @@ impl Sys for Linux {
         mount_with_deadline(
             m.device.clone(),
             target,
-            m.fstype.clone(),
+            Some(m.fstype.clone()),
             ms_flags(m.flags, m.read_only),
             data,
             timeout,
+            Vec::new(),
         )
     }
 
@@ -473,14 +484,16 @@ pub fn ms_flags(flags: MountFlags, read_only: bool) -> MsFlags {
 /// mount(2) on a thread of its own, so that a mount blocked in the kernel (a dead NFS
 /// server, a lock manager waiting for its cluster) cannot hold the boot past `timeout`:
 /// ETIMEDOUT then. A thread abandoned on timeout finishes or fails on its own. A thread
-/// that cannot be created is an error (EAGAIN), never a panic.
-fn mount_with_deadline(
+/// that cannot be created is an error (EAGAIN), never a panic. `hold`: the handles the
+/// paths name (`/proc/self/fd/<n>`), kept open until mount(2) returns.
+pub(super) fn mount_with_deadline(
     source: String,
     target: &str,
-    fstype: String,
+    fstype: Option<String>,
     flags: MsFlags,
     data: Option<String>,
     timeout: Duration,
+    hold: Vec<std::os::fd::OwnedFd>,
 ) -> Result<(), Errno> {
     let (tx, rx) = mpsc::channel();
     let target = target.to_string();
@@ -490,10 +503,11 @@ fn mount_with_deadline(
             let res = mount(
                 Some(source.as_str()),
                 target.as_str(),
-                Some(fstype.as_str()),
+                fstype.as_deref(),
                 flags,
                 data.as_deref(),
             );
+            drop(hold);
             if tx.send(res).is_err() {
                 log::warn!("mount of {source} on {target} finished after its deadline: {res:?}");
             }

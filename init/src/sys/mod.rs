@@ -33,6 +33,7 @@ pub mod dns;
 #[cfg(test)]
 pub mod fake;
 pub mod files;
+pub mod fsmount;
 pub mod kmod;
 pub mod kmsg;
 pub mod linux;
@@ -112,6 +113,15 @@ pub trait Sys {
         root: &str,
         names: &[String],
     ) -> anyhow::Result<crate::sys::rootovl::Report>;
+    /// One attempt at a cluster.conf filesystem: its target (and a bind's source)
+    /// resolved inside `root` (see [`beneath`]), abandoned after `timeout`; a failed
+    /// mount(2) leaves its [`Errno`] in the error's chain (ETIMEDOUT on the deadline).
+    fn mount_filesystem(
+        &mut self,
+        root: &str,
+        m: &osr_core::plan::FsCall,
+        timeout: Duration,
+    ) -> anyhow::Result<()>;
     /// One mount attempt of `m` with one of its versions, abandoned after `timeout`
     /// (reported as ETIMEDOUT).
     fn mount_nfs(

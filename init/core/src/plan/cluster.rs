@@ -1,16 +1,13 @@
 //! The cluster node: identified from the command line or the NICs' MACs before
-//! planning ([`identify`]), then planned like any node, with its CDSL bind, its
-//! `com_info/filesystems` mounts and its syslog servers worked out here. Without
+//! planning ([`identify`]), then planned like any node, with its CDSL bind and its
+//! syslog servers worked out here (its `com_info/filesystems` in `filesystems.rs`). Without
 //! cluster.conf, `nodeid=` alone still names the node's CDSL tree ([`static_node`],
 //! the legacy "static initrd").
 
-use std::time::Duration;
-
-use super::{PlanError, NEW_ROOT};
+use super::PlanError;
 use crate::cluster::{self, ClusterConf, ClusterNode, IdentityError, Source, Uses};
 use crate::config::Config;
 use crate::ip::Mac;
-use crate::overlay::Mount;
 use crate::syslog::Settings;
 
 /// This node, as the image's cluster.conf and the command line say.
@@ -41,16 +38,6 @@ pub struct Member {
     pub hostname: String,
     /// The `<rootvolume name>` and its filesystem type (`rootfs=` wins).
     pub rootvolume: Option<(String, String)>,
-}
-
-/// One `com_info/filesystems` entry, ready to mount.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FsMount {
-    pub mount: Mount,
-    /// Attempts (`mounttimes`, 1-100).
-    pub times: u32,
-    /// Before each retry (`mountwait`, at most 600 s).
-    pub wait: Duration,
 }
 
 /// The syslog servers (names resolved at boot) and how to send to them.
@@ -187,41 +174,6 @@ impl Node {
                     "{}; ignored: the boot of node {} does not use it",
                     p.error, self.node.nodeid
                 )
-            })
-            .collect()
-    }
-
-    /// `com_info/filesystems` in order: bind sources are inside the new root; each is
-    /// tried `mounttimes` times (default 1) with `mountwait` seconds before each retry.
-    pub(super) fn filesystems(&self) -> Vec<FsMount> {
-        let nodeid = self.node.nodeid;
-        let in_root = |p: &str| format!("{NEW_ROOT}/{}", p.trim_start_matches('/'));
-        self.node
-            .com
-            .filesystems
-            .iter()
-            .map(|fs| {
-                let fstype = fs.fstype.clone().unwrap_or_default();
-                let bind = fstype == "bind" || fstype == "rbind";
-                let source = fs.source_for(nodeid);
-                let mount = Mount {
-                    source: if bind { in_root(&source) } else { source },
-                    target: in_root(&fs.dest),
-                    fstype: (!bind && !fstype.is_empty()).then(|| fstype.clone()),
-                    bind,
-                    read_only: false,
-                    data: if bind {
-                        String::new()
-                    } else {
-                        fs.mountopts.clone().unwrap_or_default()
-                    },
-                    root: Some(NEW_ROOT.to_string()),
-                };
-                FsMount {
-                    mount,
-                    times: fs.mounttimes.unwrap_or(1).clamp(1, 100),
-                    wait: Duration::from_secs(u64::from(fs.mountwait.unwrap_or(1).min(600))),
-                }
             })
             .collect()
     }

@@ -5,13 +5,13 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{
-    Action, Addressing, BlockRootPlan, FsMount, IfaceSelector, ModuleLoad, NetPlan, NodeRecord,
-    OnError, Plan, RemoteLog, RootPlan, SwitchRoot, NEW_ROOT,
+    Action, Addressing, BlockRootPlan, FsMount, FsSource, IfaceSelector, ModuleLoad, NetPlan,
+    NodeRecord, OnError, Plan, RemoteLog, RootPlan, SwitchRoot, NEW_ROOT,
 };
 use crate::block;
 use crate::config::CdslParams;
 use crate::netdev::Netdev;
-use crate::nfs::NfsMount;
+use crate::nfs::{NfsMount, NfsVersion};
 use crate::overlay::OverlaySpec;
 use crate::overlay::LOWER;
 
@@ -247,7 +247,10 @@ fn overlay(f: Out, spec: &OverlaySpec) -> fmt::Result {
     if let Some(n) = &spec.nr_inodes {
         write!(f, " nr_inodes={n}")?;
     }
-    write!(f, "; also at /live/image and /live/cow")
+    write!(
+        f,
+        "; also at /live/image, /live/cow and /live/cow/rw (the upper)"
+    )
 }
 
 fn cdsl(f: Out, p: &CdslParams, nodeid: u32) -> fmt::Result {
@@ -269,19 +272,44 @@ fn filesystems(f: Out, list: &[FsMount]) -> fmt::Result {
         write!(f, " none")?;
     }
     for fs in list {
-        let m = &fs.mount;
-        let what = match (&m.fstype, m.bind) {
-            (_, true) => "bind".to_string(),
-            (Some(t), _) => t.clone(),
-            (None, _) => "auto".to_string(),
-        };
-        write!(f, " {} on {} ({what}", m.source, m.target)?;
-        if !m.data.is_empty() {
-            write!(f, " {}", m.data)?;
+        match &fs.source {
+            FsSource::Ready(c) => write!(f, " {c}")?,
+            FsSource::Nfs(n) => {
+                let versions: Vec<NfsVersion> =
+                    n.mount.attempts.iter().map(|a| a.version).collect();
+                match n.mount.attempts.first() {
+                    Some(a) => write!(f, " {}", n.call(a))?,
+                    None => write!(f, " {} on {NEW_ROOT}{}", n.mount.source, n.target)?,
+                }
+                nfs_versions(f, &versions)?;
+            }
+            FsSource::NfsByName(n) => {
+                write!(
+                    f,
+                    " {}:{} on {NEW_ROOT}{} (addr= of {} resolved at boot)",
+                    n.server, n.spec.path, n.target, n.server
+                )?;
+                nfs_versions(f, &n.versions)?;
+            }
         }
-        write!(f, ", {}x, wait {}s);", fs.times, fs.wait.as_secs())?;
+        let first = if fs.wait_first { "each" } else { "each retry" };
+        write!(
+            f,
+            " [{}x, {}s before {first}];",
+            fs.times,
+            fs.wait.as_secs()
+        )?;
     }
     Ok(())
+}
+
+/// ` NFSv4.2, 4.1, 4.0, 3 in turn`: the versions an NFS entry offers, when several.
+fn nfs_versions(f: Out, versions: &[NfsVersion]) -> fmt::Result {
+    if versions.len() < 2 {
+        return Ok(());
+    }
+    let all: Vec<String> = versions.iter().map(|v| v.to_string()).collect();
+    write!(f, " NFSv{} in turn (as mount.nfs)", all.join(", "))
 }
 
 fn rootovl(f: Out, names: &[String], hostname: Option<&str>, nodeid: Option<u32>) -> fmt::Result {

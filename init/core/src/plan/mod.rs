@@ -16,6 +16,7 @@
 
 mod cluster;
 mod display;
+mod filesystems;
 mod net;
 mod root;
 #[cfg(test)]
@@ -25,9 +26,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-pub use self::cluster::{
-    identify, static_node, FsMount, Member, Node, NodeRecord, RemoteLog, StaticNode,
-};
+pub use self::cluster::{identify, static_node, Member, Node, NodeRecord, RemoteLog, StaticNode};
+pub use self::filesystems::{FsCall, FsKind, FsMount, FsSource, NfsByName, NfsFs};
 pub use self::net::{cluster_net, describe_nics, select_interface, SelectError};
 pub use self::root::{cluster_root, root_from_dhcp, root_mount, root_source};
 use crate::blkid::RootDevice;
@@ -328,6 +328,14 @@ pub enum PlanError {
     RootFsType(String),
     #[error("invalid NFS options for {root}: expected {expected}")]
     NfsOptions { root: String, expected: String },
+    #[error("cluster.conf: node {nodeid}: <filesystem dest={dest:?}> {attr}={value:?}: expected {expected}")]
+    Filesystem {
+        nodeid: u32,
+        dest: String,
+        attr: &'static str,
+        value: String,
+        expected: String,
+    },
 }
 
 /// The first step of every boot, run before the node is identified: the NIC drivers
@@ -386,6 +394,10 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     };
     let net = net::plan_network(config, node, root::is_block(config, croot.as_ref()))?;
     let root = root::plan_root(config, node, croot, &net)?;
+    let filesystems = match node {
+        Some(n) => Some(filesystems::plan(n, &filesystems_context(&net))?),
+        None => None,
+    };
     let mut steps = Vec::new();
     let legacy = config.legacy_unused.iter().cloned().map(Action::Warn);
     steps.extend(legacy.map(|w| fatal_if(false, w)));
@@ -430,6 +442,14 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     if config.overlay.is_some() {
         fs_modules.push("overlay".to_string());
     }
+    for m in filesystems
+        .iter()
+        .flat_map(|(list, _)| filesystems::modules(list))
+    {
+        if !fs_modules.iter().any(|f| f == m) {
+            fs_modules.push(m.to_string());
+        }
+    }
     if !fs_modules.is_empty() {
         steps.push(fatal_if(
             false,
@@ -442,7 +462,7 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
     }
     push_break(&mut steps, config, BreakPoint::PreMount);
     steps.push(fatal_if(true, root.into_action(config)));
-    push_overlay(&mut steps, config, node, fixed.as_ref());
+    push_overlay(&mut steps, config, node, fixed.as_ref(), filesystems);
     if networked {
         steps.push(fatal_if(false, Action::HandOverNetwork));
     }
@@ -463,18 +483,19 @@ pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError>
 }
 
 /// The overlay, then (on a cluster node, or one `nodeid=` names) the CDSL bind and
-/// the node's filesystems onto it, then the rootovl trees.
+/// the node's filesystems (with the warnings about them) onto it, then the rootovl trees.
 fn push_overlay(
     steps: &mut Vec<Step>,
     config: &Config,
     node: Option<&Node>,
     fixed: Option<&StaticNode>,
+    mut filesystems: Option<(Vec<FsMount>, Vec<String>)>,
 ) {
     let names = config.rootovlcfg.join(",");
     let id = node
         .map(|n| (n.node.nodeid, &n.how))
         .or(fixed.map(|s| (s.nodeid, &s.how)));
-    let cdsl = |steps: &mut Vec<Step>| {
+    let mut cdsl = |steps: &mut Vec<Step>| {
         if let (Some((nodeid, how)), false) = (id, config.cdsl.off) {
             steps.push(fatal_if(
                 true,
@@ -485,8 +506,13 @@ fn push_overlay(
                 },
             ));
         }
-        if let Some(n) = node {
-            steps.push(fatal_if(true, Action::MountFilesystems(n.filesystems())));
+        if let Some((list, warnings)) = filesystems.take() {
+            steps.extend(
+                warnings
+                    .into_iter()
+                    .map(|w| fatal_if(false, Action::Warn(w))),
+            );
+            steps.push(fatal_if(true, Action::MountFilesystems(list)));
         }
     };
     if config.overlay.is_none() {
@@ -536,6 +562,19 @@ fn fatal_if(fatal: bool, action: Action) -> Step {
 fn push_break(steps: &mut Vec<Step>, config: &Config, point: BreakPoint) {
     if config.breaks.contains(&point) {
         steps.push(fatal_if(false, Action::Break(point)));
+    }
+}
+
+/// What the node's filesystems need to know of the network: this node's static
+/// address on the first one, and whether a server's name can be resolved.
+fn filesystems_context(net: &net::Network) -> filesystems::Context {
+    let client = net.plans.first().and_then(|n| match n.addressing {
+        Addressing::Static { address, .. } => Some(address),
+        Addressing::Dhcp { .. } => None,
+    });
+    filesystems::Context {
+        client,
+        can_resolve: net.uses_dhcp() || net.plans.iter().any(|n| !n.dns.is_empty()),
     }
 }
 

@@ -158,6 +158,14 @@ fn no_quorum_times_out_with_what_was_seen() {
 /// Kills the fake daemon that wrote its pid to `<name>.pid`.
 fn kill_pidfile(lab: &Lab, name: &str) {
     let p = lab.t.path().join(format!("{name}.pid"));
+    // The stand-in writes its pid as it starts: on a loaded machine the start being
+    // tested may fail (as meant) before the shell got that far.
+    for _ in 0..100 {
+        if fs::metadata(&p).is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let pid: i32 = read(&p).trim().parse().unwrap();
     kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
 }
