@@ -14,7 +14,7 @@ osrtest.expect_mount=/cdsl.local:nfs osrtest.expect_link=/var:cdsl.local/var \
 osrtest.expect_link=/var/lib:../../cluster/shared/var/lib \
 osrtest.expect_link=/etc/hostname:../cdsl.local/etc/hostname \
 osrtest.expect_link=/etc/sysconfig/network:../../cdsl.local/etc/sysconfig/network \
-osrtest.expect_content=/etc/hostname:v1node osrtest.expect_file_has=/etc/sysconfig/network:HOSTNAME=v1node \
+osrtest.expect_file_has=/etc/hostname:v1node osrtest.expect_content=/cdsl.local/etc/hostname:v1node osrtest.expect_file_has=/etc/sysconfig/network:HOSTNAME=v1node \
 osrtest.expect_content=/var/log/cdsl-node:7 osrtest.expect_content=/var/lib/cdsl-shared:shared \
 osrtest.expect_file_has=/var/lib/cdsl/cdsl_inventory.xml:/etc/sysconfig/network \
 osrtest.write=/var/log/recipe-write:v1node osrtest.write=/var/lib/recipe-shared:v1node"
