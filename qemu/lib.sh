@@ -534,8 +534,9 @@ lab_cluster_image() { # CLUSTER_CONF (a path) -> the image's file name: cluster-
 
 # DIR: DIR/root (checker root), DIR/noinit, DIR/hosts/dnode2 (per-host root), and the CDSL roots
 # (a scenario's ROOT=): DIR/cdsl-v2 for the nodes of fixtures/cluster-two.conf, DIR/cdsl-v1 for
-# fixtures/cluster-v1.conf's; with a second argument cdsl-tool also DIR/cdsl-tool, the v2 layout
-# for fixtures/cluster-two.conf made by the osr-cdsl tool (it must be built: see run-scenarios)
+# fixtures/cluster-v1.conf's; then the roots the osr-cdsl tool makes, those named after DIR (it must
+# be built: see run-scenarios): cdsl-tool, DIR/cdsl-tool, the v2 layout for fixtures/cluster-two.conf;
+# cdsl-v1-tool, DIR/cdsl-v1-tool, the v1 layout of the legacy install recipe for fixtures/cluster-v1.conf
 # DIR/cdsl-escape is DIR/cdsl-v2 with its link directory .cdsl.local replaced by the absolute
 # symlink /run: a hostile root whose CDSL bind, followed on the host, would cover the
 # initramfs's /run (and, after switch_root, the real root's).
@@ -543,13 +544,20 @@ lab_escape_root() { # CDSL-V2-DIR OUT
     rm -rf "$2" && cp -a "$1" "$2" && rm -rf "$2/.cdsl.local" && ln -s /run "$2/.cdsl.local"
 }
 
-lab_build_roots() { # DIR [cdsl-tool]
-    "$LAB_DIR/mkroot" "$1/root" && "$LAB_DIR/mkroot" --no-init "$1/noinit" &&
-        "$LAB_DIR/mkroot" --host dnode2 "$1/hosts/dnode2" &&
-        "$LAB_DIR/mkroot" --cdsl v2 --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$1/cdsl-v2" &&
-        lab_escape_root "$1/cdsl-v2" "$1/cdsl-escape" &&
-        "$LAB_DIR/mkroot" --cdsl v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$1/cdsl-v1" &&
-        if [ "${2:-}" = cdsl-tool ]; then
-            "$LAB_DIR/mkroot" --cdsl osr-cdsl --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$1/cdsl-tool"
-        fi
+lab_build_roots() { # DIR [cdsl-tool] [cdsl-v1-tool]
+    local dir=$1 tool
+    "$LAB_DIR/mkroot" "$dir/root" && "$LAB_DIR/mkroot" --no-init "$dir/noinit" &&
+        "$LAB_DIR/mkroot" --host dnode2 "$dir/hosts/dnode2" &&
+        "$LAB_DIR/mkroot" --cdsl v2 --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$dir/cdsl-v2" &&
+        lab_escape_root "$dir/cdsl-v2" "$dir/cdsl-escape" &&
+        "$LAB_DIR/mkroot" --cdsl v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$dir/cdsl-v1" ||
+        return 1
+    shift
+    for tool in "$@"; do
+        case "$tool" in
+            cdsl-tool) "$LAB_DIR/mkroot" --cdsl osr-cdsl --cluster-conf "$LAB_DIR/fixtures/cluster-two.conf" "$dir/cdsl-tool" ;;
+            cdsl-v1-tool) "$LAB_DIR/mkroot" --cdsl osr-cdsl-v1 --cluster-conf "$LAB_DIR/fixtures/cluster-v1.conf" "$dir/cdsl-v1-tool" ;;
+            *) echo "lab_build_roots: no tool root '$tool'" >&2; false ;;
+        esac || return 1
+    done
 }

@@ -115,8 +115,8 @@ EXPECT_DISK_FILES=()    bash array of PATH:TEXT (relative to the root): after ev
 NFS=yes                 yes | no | v3 | v4: the NFS server serves NFSv3 and NFSv4 (yes), NFSv3 only (v3),
                         NFSv4 only (v4: no MNT service), or there is none (no: a block root needs none;
                         not with SERVER_DELAY)
-ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool | cdsl-escape: the tree exported as /export/rootfs (and
-                        /srv/root).  cdsl-v2: the v2 CDSL layout for the nodes of
+ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool | cdsl-v1-tool | cdsl-escape: the tree
+                        exported as /export/rootfs (and /srv/root).  cdsl-v2: the v2 CDSL layout for the nodes of
                         fixtures/cluster-two.conf (.cluster/cdsl/{1,2,default}, .cluster/shared,
                         .cdsl.local, .cdsl_inventory.xml; /etc/hostname and /var hostdependent, /var/lib
                         shared); cdsl-v1: the v1 layout for fixtures/cluster-v1.conf (cluster/cdsl/{7,default},
@@ -125,7 +125,12 @@ ROOT=root               root | cdsl-v2 | cdsl-v1 | cdsl-tool | cdsl-escape: the 
                         its name, var/log/cdsl-node = its id; the shared tree's var/lib/cdsl-shared =
                         "shared" (see qemu/mkroot --cdsl).  cdsl-tool: the cdsl-v2 shape for
                         fixtures/cluster-two.conf, made by the osr-cdsl tool (mkroot --cdsl osr-cdsl;
-                        run-scenarios then builds osr-cdsl first); cdsl-escape: cdsl-v2 with its
+                        run-scenarios then builds osr-cdsl first); cdsl-v1-tool: the v1 layout for
+                        fixtures/cluster-v1.conf made by osr-cdsl as the legacy install recipe made it
+                        (mkroot --cdsl osr-cdsl-v1: /var, /etc/sysconfig/network, /etc/hostname
+                        hostdependent, /var/lib shared, the inventory in cluster/shared/var/lib/cdsl;
+                        per node also etc/sysconfig/network with HOSTNAME=its name; run-scenarios
+                        builds osr-cdsl first); cdsl-escape: cdsl-v2 with its
                         .cdsl.local an absolute symlink to /run (a hostile root, lab_escape_root)
 IMAGE=normal            normal | compressed | add | lean | selftest | cluster | a path: the image from
                         qemu/build-image (plain -m osr-rs, --compress-modules, -a osr-rs on top of
@@ -236,7 +241,7 @@ scen_validate() { # the loaded scenario's variables, each against its form
     scen_word OSR_CHECKS '0|1' "0 or 1"
     scen_word OWN_ROOT '0|1' "0 or 1"
     scen_word EXPORT_UNCHANGED '0|1' "0 or 1"
-    scen_word ROOT 'root|cdsl-v2|cdsl-v1|cdsl-tool|cdsl-escape' "root, cdsl-v2, cdsl-v1, cdsl-tool or cdsl-escape"
+    scen_word ROOT 'root|cdsl-v2|cdsl-v1|cdsl-tool|cdsl-v1-tool|cdsl-escape' "root, cdsl-v2, cdsl-v1, cdsl-tool, cdsl-v1-tool or cdsl-escape"
     scen_word IMAGE 'normal|compressed|add|lean|selftest|cluster|.*/.*' \
         "normal, compressed, add, lean, selftest, cluster or a path"
     scen_word NICS "[1-9][0-9]*|$macre(,[a-z0-9-]+)?( +$macre(,[a-z0-9-]+)?)*" \

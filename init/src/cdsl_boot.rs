@@ -106,12 +106,20 @@ pub fn mount(
 /// The v1 inventory lives in `var/lib/cdsl`: once the legacy recipe made `/var`
 /// host-dependent (`var -> cdsl.local/var`), it is reached only through the bind that
 /// is yet to be made, so it is read from the copy the bind will show: this node's,
-/// else the default tree's (`var/lib` made shared leads on into `cluster/shared`, a
-/// link that resolves inside the root).
+/// else the default tree's. Once the recipe also made `var/lib` shared again, that
+/// copy's `var/lib` is v1's link `../../cluster/shared/var/lib`, which climbs only the
+/// path: it reaches the shared tree through the bound `cdsl.local`, not from inside
+/// `cluster/cdsl/<n>/var` (there it leads to `cluster/cdsl/cluster/...`, missing). So
+/// the shared tree's `var/lib/cdsl`, where that link leads on the booted node, comes
+/// last. Links are followed only inside the root.
 fn v1_in_node_copy(nodeid: u32, sys: &mut dyn Sys) -> Option<String> {
-    [nodeid.to_string(), "default".to_string()]
-        .iter()
-        .find_map(|dir| sys.read_file(NEW_ROOT, &format!("cluster/cdsl/{dir}/{V1_INVENTORY}")))
+    [
+        format!("cluster/cdsl/{nodeid}"),
+        "cluster/cdsl/default".to_string(),
+        "cluster/shared".to_string(),
+    ]
+    .iter()
+    .find_map(|dir| sys.read_file(NEW_ROOT, &format!("{dir}/{V1_INVENTORY}")))
 }
 
 #[cfg(test)]
@@ -202,24 +210,46 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_v1_inventory_under_a_hostdependent_var_is_read_from_the_nodes_copy() {
-        // the legacy recipe's `com-mkcdsl -a /var`: var/lib/cdsl is inside the CDSL
+    /// A static boot of `nodeid=N` with the v1 inventory at `inventory` (below the root)
+    /// and the directories `dirs`: the layout must be v1 and cluster/cdsl/N bound.
+    fn v1_boot_binds(inventory: &str, dirs: &[&str], nodeid: u32) {
         let v1 = r#"<cdsls config_version="1"><defaults cdsltree="/cluster/cdsl" cdsltree_shared="/cluster/shared" cdsl_link="/cdsl.local"/></cdsls>"#;
         let mut sys = FakeSys::with_nics(&[("eth0", "52:54:00:12:34:56")]);
-        sys.files = vec![(
-            "/sysroot/cluster/cdsl/default/var/lib/cdsl/cdsl_inventory.xml".into(),
-            v1.into(),
-            0o644,
-        )];
-        sys.dirs = vec!["/sysroot/cluster/cdsl/3".into()];
-        let record = static_boot("nodeid=3", &mut sys);
+        sys.files = vec![(format!("/sysroot/{inventory}"), v1.into(), 0o644)];
+        sys.dirs = dirs.iter().map(|d| format!("/sysroot/{d}")).collect();
+        let record = static_boot(&format!("nodeid={nodeid}"), &mut sys);
         assert!(has(&record, "OSR_CDSL_LAYOUT='v1'"), "{record}");
         assert!(sys.actions().contains(&Call::LocalMount(
             "bind".into(),
-            "/sysroot/cluster/cdsl/3".into(),
+            format!("/sysroot/cluster/cdsl/{nodeid}"),
             "/sysroot/cdsl.local".into(),
         )));
+    }
+
+    #[test]
+    fn a_v1_inventory_under_a_hostdependent_var_is_read_from_the_nodes_copy() {
+        // the legacy recipe's `com-mkcdsl -a /var`: var/lib/cdsl is inside the CDSL
+        v1_boot_binds(
+            "cluster/cdsl/default/var/lib/cdsl/cdsl_inventory.xml",
+            &["cluster/cdsl/3"],
+            3,
+        );
+    }
+
+    #[test]
+    fn a_v1_inventory_under_a_shared_var_lib_is_read_from_the_shared_tree() {
+        // the whole recipe: `com-mkcdsl -a /var; com-mkcdsl -s /var/lib`; the node copies'
+        // var/lib links resolve only through the bind, the inventory is in cluster/shared
+        v1_boot_binds(
+            "cluster/shared/var/lib/cdsl/cdsl_inventory.xml",
+            &[
+                "cluster/cdsl/7",
+                "cluster/cdsl/default",
+                "cluster/shared",
+                "cdsl.local",
+            ],
+            7,
+        );
     }
 
     #[test]
