@@ -21,6 +21,8 @@ const MOUNT_BACKOFF_START: Duration = Duration::from_millis(500);
 const MOUNT_BACKOFF_MAX: Duration = Duration::from_secs(8);
 /// One mount attempt is abandoned after this long.
 const MOUNT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// An attempt started when the budget is all but spent still gets this long.
+const MOUNT_ATTEMPT_MIN: Duration = Duration::from_secs(2);
 
 /// Mounts the NFS root on `target`, trying for `retry`; `net` is the network it is
 /// reached over. Returns the mount made.
@@ -86,7 +88,11 @@ fn mount_with_retry(
     let mut negotiation = Negotiation::default();
     loop {
         let round = negotiation.round(m, target, |a| {
-            sys.mount_nfs(m, a, target, MOUNT_ATTEMPT_TIMEOUT)
+            // Each attempt gets at most what is left of the budget (and a moment even
+            // when none is), so one round of versions cannot outlast rd.retry/rd.timeout.
+            let left = deadline.saturating_sub(sys.now());
+            let timeout = MOUNT_ATTEMPT_TIMEOUT.min(left.max(MOUNT_ATTEMPT_MIN));
+            sys.mount_nfs(m, a, target, timeout)
         });
         let attempts = negotiation.attempts;
         let (at, err) = match round {
@@ -222,6 +228,15 @@ mod tests {
             text.contains("OSR_ROOT_OPTIONS='ro,vers=3,nolock,addr=10.0.2.2'\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_attempt_gets_no_more_than_the_budget_left() {
+        // rd.retry=10 (the helper's budget): the first attempt may take 10 s, not 30
+        let mut sys = FakeSys::default();
+        let (_, res, _) = mount("nfs:10.0.2.2:/export/rootfs", &[Ok(())], &mut sys);
+        assert!(res.is_ok());
+        assert_eq!(sys.timeouts, [("mount_nfs", Duration::from_secs(10))]);
     }
 
     #[test]

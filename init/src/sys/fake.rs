@@ -283,8 +283,9 @@ impl Sys for FakeSys {
         m: &NfsMount,
         attempt: &NfsAttempt,
         target: &str,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> Result<(), Errno> {
+        self.timeouts.push(("mount_nfs", timeout));
         self.calls
             .push(Call::Mount(m.source.clone(), target.into()));
         self.mount_data.push(attempt.data.clone());

@@ -111,7 +111,7 @@ pub fn identify(
         nics,
     )?;
     let uses = Uses {
-        rootvolume: config.root.is_none(),
+        rootvolume: super::root::uses_rootvolume(config),
         eths: config.ip.is_empty(),
     };
     let blocking = conf.blocking(id.nodeid, uses);

@@ -384,9 +384,10 @@ pub fn plan(config: &Config) -> Result<Plan, PlanError> {
 /// node when the image holds a cluster.conf. Its `<eth>` entries stand in for `ip=`
 /// and its `<rootvolume>` for `root=` when those are not given.
 pub fn plan_for(config: &Config, node: Option<&Node>) -> Result<Plan, PlanError> {
+    // A `<rootvolume>` the node does not use (root= given) cannot stop its boot.
     let croot = match node {
-        Some(n) => cluster_root(config, &n.node)?,
-        None => None,
+        Some(n) if root::uses_rootvolume(config) => cluster_root(config, &n.node)?,
+        _ => None,
     };
     let fixed = match node {
         Some(_) => None,

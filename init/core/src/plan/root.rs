@@ -222,6 +222,12 @@ fn root_plan(
     Ok(root)
 }
 
+/// Whether a cluster node's `<rootvolume>` is its root: without `root=` (or with the
+/// bare `root=nfs:` of the legacy Fedora 12 example, which stands for it).
+pub fn uses_rootvolume(config: &Config) -> bool {
+    matches!(config.root, None | Some(RootSpec::BareNfs { .. }))
+}
+
 /// The root a cluster node's `<rootvolume>` names, with `rootfs=`/`mountopts=` applied.
 pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<ClusterRoot>, PlanError> {
     let Some(rv) = &node.com.rootvolume else {
@@ -243,6 +249,12 @@ pub fn cluster_root(config: &Config, node: &ClusterNode) -> Result<Option<Cluste
         }
         (None, None) => MountOptions::default(),
     };
+    // The legacy initrd appended the command line's `ro`/`rw` to these options, so
+    // they win over a `ro`/`rw` in `<rootvolume mountopts>` or `mountopts=`.
+    let mut opts = opts;
+    if let Some(rw) = config.rw {
+        opts.read_only = Some(!rw);
+    }
     let mut spec = match root::parse_root(&rv.name).map_err(bad)? {
         RootSpec::Nfs(spec) => spec,
         RootSpec::Block(device) => {

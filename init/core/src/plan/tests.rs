@@ -1030,3 +1030,37 @@ fn a_comoonics_parameter_osr_rs_does_not_use_is_a_warning_of_the_plan() {
         .to_string()
         .contains("warning: quorumack: a comoonics initrd parameter"));
 }
+
+#[test]
+fn the_command_line_ro_rw_wins_over_cluster_conf_options_as_legacy_appended_them() {
+    let conf = crate::cluster::parse(
+        r#"<cluster name="c" config_version="1"><clusternodes>
+        <clusternode name="n1" nodeid="1"><com_info>
+        <rootvolume name="10.0.0.9:/export" fstype="nfs" mountopts="rw,noatime"/>
+        <eth name="eth0" mac="52:54:00:00:00:01" ip="10.0.0.1" mask="24"/></com_info></clusternode>
+        </clusternodes></cluster>"#,
+    )
+    .unwrap();
+    let ro = |cmdline: &str| mount_of(&node_plan(cmdline, &conf, &[]).unwrap()).read_only;
+    assert!(!ro("nodeid=1"), "<rootvolume mountopts> rw");
+    assert!(ro("nodeid=1 ro"), "the legacy initrd appended ,ro: it wins");
+    assert!(ro("nodeid=1 ro mountopts=rw"), "over mountopts= too");
+    assert!(!ro("nodeid=1 rw mountopts=ro"), "and rw likewise");
+    // root='s own options are dracut's: they win over the command line
+    assert!(!ro("nodeid=1 ro root=nfs:10.0.0.9:/export:rw"));
+}
+
+#[test]
+fn a_rootvolume_the_node_does_not_use_cannot_stop_its_boot() {
+    let conf = cluster_with(["srv:export", "fstype-less"]);
+    // root= given: the broken <rootvolume> is not this boot's
+    let p = node_plan("nodeid=1 root=nfs:10.0.0.9:/export", &conf, &[]).unwrap();
+    assert!(!mount_of(&p).read_only);
+    // without root=, or with the bare root=nfs: that stands for it, it is
+    for cmdline in ["nodeid=1", "nodeid=1 root=nfs:"] {
+        let config = Config::from_cmdline(&Cmdline::parse(cmdline)).unwrap();
+        let node = identify(&config, &conf, &[]).unwrap();
+        let err = whole(&config, Some(&node)).unwrap_err().to_string();
+        assert!(err.contains("srv:export"), "{cmdline}: {err}");
+    }
+}
