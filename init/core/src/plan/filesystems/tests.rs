@@ -228,7 +228,22 @@ fn bad_entries_are_named() {
         (
             "the root itself",
             r#"<filesystem dest="/./" source="none" fstype="tmpfs"/>"#,
-            r#"<filesystem dest="/./"> dest="/./": expected a directory below / (e.g. /var/lib/x)"#,
+            r#"<filesystem dest="/./"> dest="/./": expected a directory below / without .. parts (e.g. /var/lib/x)"#,
+        ),
+        (
+            "a .. that climbs to the root (RESOLVE_IN_ROOT stops it there)",
+            r#"<filesystem dest="/tmp/.." fstype="tmpfs" source="tmpfs"/>"#,
+            r#"<filesystem dest="/tmp/.."> dest="/tmp/..": expected a directory below / without .. parts (e.g. /var/lib/x)"#,
+        ),
+        (
+            "a .. anywhere in dest",
+            r#"<filesystem dest="/var/../etc" fstype="tmpfs" source="tmpfs"/>"#,
+            r#"<filesystem dest="/var/../etc"> dest="/var/../etc": expected a directory below / without .. parts"#,
+        ),
+        (
+            "a bind's source with ..",
+            r#"<filesystem dest="/x" source="/srv/.." fstype="bind"/>"#,
+            r#"<filesystem dest="/x"> source="/srv/..": expected a directory inside the root without .. parts (e.g. /srv/x)"#,
         ),
         (
             "no fstype",
