@@ -132,7 +132,7 @@ fn step_key(action: &Action) -> &'static str {
         Action::Node(_) => "IDENTIFY",
         Action::CreateNetdevs(_) => "NETDEVS",
         Action::MountCdsl { .. } => "CDSL",
-        Action::MountFilesystems(_) => "FILESYSTEMS",
+        Action::MountFilesystems { .. } => "FILESYSTEMS",
         Action::StartRemoteLog(_) => "SYSLOG",
         Action::ConfigureNetwork(_) => "NETWORK",
         Action::SetHostname(_) => "HOSTNAME",
@@ -210,7 +210,9 @@ fn run_action(
             nodeid,
             given_by,
         } => crate::cdsl_boot::mount(params, *nodeid, *given_by, sys, record),
-        Action::MountFilesystems(list) => filesystems::mount_all(list, found.nets.first(), sys),
+        Action::MountFilesystems { list, timeout } => {
+            filesystems::mount_all(*timeout, list, found.nets.first(), sys)
+        }
         Action::ApplyRootovl {
             names,
             hostname,

@@ -136,6 +136,7 @@ pub(super) fn nfs_error(e: Errno) -> (&'static str, bool) {
             false,
         ),
         Errno::EINVAL => ("the kernel rejected the mount options", false),
+        Errno::ENOTDIR => ("a part of the mount point is not a directory", false),
         _ => ("unexpected error", true),
     }
 }

@@ -3,12 +3,15 @@
 //! The target (and a bind's source) are opened with [`beneath`], so a symlink in the
 //! root never leads the mount out of it; mount(2) then runs on a thread with a
 //! deadline (a dead NFS server), holding those handles until it returns, so that the
-//! `/proc/self/fd/<n>` it was given never names another file.
+//! `/proc/self/fd/<n>` it was given never names another file. A target that is the
+//! root itself (a node's `data -> /` link) is refused.
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use anyhow::{bail, Context, Result};
 use nix::mount::MsFlags;
 use osr_core::plan::{FsCall, FsKind};
 
@@ -24,6 +27,12 @@ pub fn mount(root: &str, m: &FsCall, timeout: Duration) -> Result<()> {
     let shown = m.shown_target();
     let target = beneath::make_dirs(Path::new(root), &m.target)
         .with_context(|| format!("creating {shown} inside {root}"))?;
+    if same_file(&target, &beneath::open(Path::new(root), "/", libc::O_PATH)?)? {
+        bail!(
+            "{} inside {root} is the new root itself (through a link or ..): not mounted over",
+            m.target
+        );
+    }
     let flags = ms_flags(m.flags, m.read_only);
     let what = || format!("mount {} on {shown} ({})", m.source, m.data);
     let target_path = beneath::fd_path(&target);
@@ -69,5 +78,51 @@ pub fn mount(root: &str, m: &FsCall, timeout: Duration) -> Result<()> {
             )
             .with_context(|| format!("{}: applying its flags", what()))
         }
+    }
+}
+
+/// Whether two handles are the same directory (device and inode).
+fn same_file(a: &OwnedFd, b: &OwnedFd) -> Result<bool> {
+    let (a, b) = (
+        nix::sys::stat::fstat(a.as_raw_fd())?,
+        nix::sys::stat::fstat(b.as_raw_fd())?,
+    );
+    Ok((a.st_dev, a.st_ino) == (b.st_dev, b.st_ino))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use osr_core::mountopts::MountFlags;
+
+    use super::*;
+
+    /// A node-written `data -> /` leads, inside the root, to the root itself: refused
+    /// before mount(2) (the type is unknown, so a mount tried would fail otherwise).
+    #[test]
+    fn a_target_that_is_the_root_itself_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        symlink("/", dir.path().join("data")).unwrap();
+        std::fs::create_dir(dir.path().join("var")).unwrap();
+        let call = |target: &str| FsCall {
+            source: "none".into(),
+            target: target.into(),
+            kind: FsKind::Fs("osr-test-no-such-fs".into()),
+            flags: MountFlags::empty(),
+            read_only: false,
+            data: String::new(),
+        };
+        for target in ["/data", "/var/.."] {
+            let err = mount(root, &call(target), Duration::from_secs(5)).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("is the new root itself"),
+                "{target}: {err:#}"
+            );
+        }
+        // an ordinary directory reaches mount(2), which knows no such type
+        let err = mount(root, &call("/var"), Duration::from_secs(5)).unwrap_err();
+        assert!(format!("{err:#}").contains("mount none"), "{err:#}");
     }
 }

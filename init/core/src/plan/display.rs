@@ -51,7 +51,7 @@ impl fmt::Display for Action {
             } => nfs_root(f, root, *retry, target),
             Action::MountOverlay(spec) => overlay(f, spec),
             Action::MountCdsl { params, nodeid, .. } => cdsl(f, params, *nodeid),
-            Action::MountFilesystems(list) => filesystems(f, list),
+            Action::MountFilesystems { list, timeout } => filesystems(f, list, *timeout),
             Action::ApplyRootovl {
                 names,
                 hostname,
@@ -266,7 +266,7 @@ fn cdsl(f: Out, p: &CdslParams, nodeid: u32) -> fmt::Result {
     Ok(())
 }
 
-fn filesystems(f: Out, list: &[FsMount]) -> fmt::Result {
+fn filesystems(f: Out, list: &[FsMount], timeout: Option<Duration>) -> fmt::Result {
     write!(f, "mount the node's cluster.conf <filesystems> in order:")?;
     if list.is_empty() {
         write!(f, " none")?;
@@ -300,7 +300,10 @@ fn filesystems(f: Out, list: &[FsMount]) -> fmt::Result {
             fs.wait.as_secs()
         )?;
     }
-    Ok(())
+    match timeout {
+        Some(t) => write!(f, " all within rd.timeout={}s", t.as_secs()),
+        None => Ok(()),
+    }
 }
 
 /// ` NFSv4.2, 4.1, 4.0, 3 in turn`: the versions an NFS entry offers, when several.

@@ -23,7 +23,8 @@
 //!   [`DEFAULT_WAIT`] (the legacy `clusterfs_mount` default) — the legacy's sleep
 //!   before a first tmpfs mount helped nothing.
 //! - The destination is resolved inside the new root, as its own processes see it (a
-//!   symlink there never leads a mount out of it); `/` itself is refused.
+//!   symlink there never leads a mount out of it); `/` itself and any `..` part (in
+//!   `dest` and a bind's `source`) are refused.
 //!
 //! Not done: the legacy fsck and LVM activation of a block device source (it is
 //! mounted as it is), and `/etc/cdsltab` lines with `__initrd` (the legacy's fallback
@@ -40,8 +41,9 @@ use crate::root::{parse_nfsroot, NfsSpec};
 
 /// The most attempts per filesystem (as for the command line's `mounttimes=`).
 pub const MAX_TIMES: u32 = 100;
-/// The longest wait before an attempt: with [`MAX_TIMES`] and the 30 s an attempt
-/// may take, one filesystem holds the boot for at most 2.5 hours.
+/// The longest wait before an attempt. Without `rd.timeout` one filesystem can hold
+/// the boot for [`MAX_TIMES`] x (this wait + a name's 15 s DNS lookup + NFS's 4
+/// versions x 30 s) = 100 x 195 s = 19 500 s, about 5 h 25 min.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 /// Before each retry when `mountwait` is not given.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
@@ -229,9 +231,13 @@ fn entry_source(
     cx: &Context,
     warnings: &mut Vec<String>,
 ) -> Result<FsSource, PlanError> {
-    let target = in_root(&fs.dest)
-        .filter(|t| t != "/")
-        .ok_or_else(|| at.error("dest", &fs.dest, "a directory below / (e.g. /var/lib/x)"))?;
+    let target = in_root(&fs.dest).filter(|t| t != "/").ok_or_else(|| {
+        at.error(
+            "dest",
+            &fs.dest,
+            "a directory below / without .. parts (e.g. /var/lib/x)",
+        )
+    })?;
     let written = fs.mountopts.clone().unwrap_or_default();
     let opts = mountopts::parse(&written);
     opts.refuse_unsupported()
@@ -259,7 +265,7 @@ fn entry_source(
                 at.error(
                     "source",
                     &source,
-                    "a directory inside the root (e.g. /srv/x)",
+                    "a directory inside the root without .. parts (e.g. /srv/x)",
                 )
             })?;
             Ok(FsSource::Ready(FsCall {
@@ -377,9 +383,10 @@ fn looks_like_nfs(source: &str) -> bool {
 }
 
 /// `p` as a path inside the new root: absolute, without empty or `.` parts (the
-/// legacy wrote `<newroot>/<dest>`, so a relative one means the same). `None` if empty.
+/// legacy wrote `<newroot>/<dest>`, so a relative one means the same). `None` if empty
+/// or with a `..` part: resolved inside the root, `/tmp/..` is the root itself.
 fn in_root(p: &str) -> Option<String> {
-    if p.trim().is_empty() {
+    if p.trim().is_empty() || p.split('/').any(|s| s == "..") {
         return None;
     }
     let parts: Vec<&str> = p

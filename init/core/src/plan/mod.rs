@@ -119,8 +119,12 @@ pub enum Action {
         nodeid: u32,
         given_by: Option<&'static str>,
     },
-    /// The node's `com_info/filesystems`, in order, each with its retries.
-    MountFilesystems(Vec<FsMount>),
+    /// The node's `com_info/filesystems`, in order, each with its retries; all of
+    /// them within `timeout` (`rd.timeout`) when given.
+    MountFilesystems {
+        list: Vec<FsMount>,
+        timeout: Option<Duration>,
+    },
     /// `rootovlcfg=` trees, names as given: `%h` is `hostname` (`None`: the one DHCP
     /// gave), `%n` is `nodeid`.
     ApplyRootovl {
@@ -513,7 +517,13 @@ fn push_overlay(
                     .into_iter()
                     .map(|w| fatal_if(false, Action::Warn(w))),
             );
-            steps.push(fatal_if(true, Action::MountFilesystems(list)));
+            steps.push(fatal_if(
+                true,
+                Action::MountFilesystems {
+                    list,
+                    timeout: config.timeout,
+                },
+            ));
         }
     };
     if config.overlay.is_none() {

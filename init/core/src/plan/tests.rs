@@ -89,7 +89,7 @@ fn step_order_and_policy() {
                 Action::Warn(_) => "warn",
                 Action::Node(_) => "identify",
                 Action::MountCdsl { .. } => "cdsl",
-                Action::MountFilesystems(_) => "filesystems",
+                Action::MountFilesystems { .. } => "filesystems",
                 Action::StartRemoteLog(_) => "syslog",
                 Action::SwitchRoot(_) => "switch_root",
             };

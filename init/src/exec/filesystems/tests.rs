@@ -43,7 +43,7 @@ fn secs(v: &[u64]) -> Vec<Duration> {
 /// (label, times, wait, wait before the first, mount results, sleeps, attempts, ok)
 #[test]
 fn attempts_and_waits() {
-    let e = Err(Errno::ENODEV);
+    let e = Err(Errno::ETIMEDOUT);
     let cases = [
         ("at once", 1, 5, false, vec![], vec![], 1, true),
         (
@@ -102,7 +102,7 @@ fn attempts_and_waits() {
             mount_results: results.into(),
             ..FakeSys::default()
         };
-        let res = mount_all(&[tmpfs("/t", times, wait, first)], None, &mut sys);
+        let res = mount_all(None, &[tmpfs("/t", times, wait, first)], None, &mut sys);
         assert_eq!(res.is_ok(), ok, "{label}: {res:?}");
         assert_eq!(sys.sleeps(), secs(&sleeps), "{label}");
         assert_eq!(mounts(&sys).len(), attempts, "{label}");
@@ -120,7 +120,7 @@ fn in_order_inside_the_new_root_and_the_first_failure_ends_it() {
         tmpfs("/b", 1, 5, false),
         tmpfs("/c", 1, 5, false),
     ];
-    let err = mount_all(&list, None, &mut sys).unwrap_err();
+    let err = mount_all(None, &list, None, &mut sys).unwrap_err();
     assert_eq!(
         mounts(&sys),
         [
@@ -169,7 +169,7 @@ fn a_server_name_is_resolved_through_the_networks_nameservers() {
         dns: vec!["10.77.0.53".parse().unwrap()],
         ..NetFacts::default()
     };
-    mount_all(&[by_name()], Some(&net), &mut sys).unwrap();
+    mount_all(None, &[by_name()], Some(&net), &mut sys).unwrap();
     assert_eq!(
         sys.actions(),
         [
@@ -185,7 +185,7 @@ fn a_server_name_is_resolved_through_the_networks_nameservers() {
 #[test]
 fn a_name_that_does_not_resolve_is_retried_then_named() {
     let mut sys = FakeSys::default();
-    let err = mount_all(&[by_name()], Some(&NetFacts::default()), &mut sys).unwrap_err();
+    let err = mount_all(None, &[by_name()], Some(&NetFacts::default()), &mut sys).unwrap_err();
     assert_eq!(sys.sleeps(), secs(&[1]));
     assert!(mounts(&sys).is_empty());
     assert_eq!(
@@ -308,7 +308,7 @@ fn nfs_entries_negotiate_the_version_as_the_root() {
             mount_results: results.into(),
             ..FakeSys::default()
         };
-        let res = mount_all(&[nfs(options, nfs4, times)], None, &mut sys);
+        let res = mount_all(None, &[nfs(options, nfs4, times)], None, &mut sys);
         assert_eq!(res.is_ok(), ok, "{label}: {res:?}");
         assert_eq!(versions(&sys), want, "{label}");
         assert_eq!(sys.sleeps(), secs(&sleeps), "{label}");
@@ -317,7 +317,7 @@ fn nfs_entries_negotiate_the_version_as_the_root() {
         mount_results: [NOPROTO, NOPROTO, NOPROTO].into(),
         ..FakeSys::default()
     };
-    mount_all(&[nfs("", false, 1)], None, &mut sys).unwrap();
+    mount_all(None, &[nfs("", false, 1)], None, &mut sys).unwrap();
     assert_eq!(
         mounts(&sys)[3],
         "/sysroot: 10.0.0.9:/d on /sysroot/d (nfs, rw,vers=3,nolock,addr=10.0.0.9)",
@@ -332,9 +332,86 @@ fn an_nfs_error_says_what_it_means() {
         mount_results: [Err(Errno::ENOENT)].into(),
         ..FakeSys::default()
     };
-    let err = mount_all(&[nfs("", true, 1)], None, &mut sys).unwrap_err();
+    let err = mount_all(None, &[nfs("", true, 1)], None, &mut sys).unwrap_err();
     assert_eq!(
         format!("{err:#}"),
         "cluster.conf <filesystem dest=\"/d\">: failed after 1 attempt: the server does not export this path (or it does not exist): mount 10.0.0.9:/d: ENOENT: No such file or directory"
+    );
+}
+
+/// (errno, attempts made of 3): only what waiting can heal is retried.
+#[test]
+fn errors_that_cannot_heal_fail_at_once() {
+    let cases = [
+        (Errno::EINVAL, 1),
+        (Errno::ENODEV, 1),
+        (Errno::ENOTDIR, 1),
+        (Errno::ETIMEDOUT, 3),
+        (Errno::ECONNREFUSED, 3),
+        (Errno::EHOSTUNREACH, 3),
+        (Errno::EAGAIN, 3),
+    ];
+    for (errno, attempts) in cases {
+        let mut sys = FakeSys {
+            mount_results: vec![Err(errno); 3].into(),
+            ..FakeSys::default()
+        };
+        let err = mount_all(None, &[tmpfs("/t", 3, 5, false)], None, &mut sys).unwrap_err();
+        assert_eq!(mounts(&sys).len(), attempts, "{errno}: {err:#}");
+        assert_eq!(sys.sleeps().len(), attempts - 1, "{errno}");
+    }
+}
+
+#[test]
+fn nfs_options_that_do_not_fit_the_address_fail_at_once() {
+    let mut fs = by_name();
+    fs.times = 5;
+    if let FsSource::NfsByName(n) = &mut fs.source {
+        n.spec.options = mountopts::parse("vers=9");
+    }
+    let mut sys = FakeSys {
+        hosts: vec![("files.lab".into(), "10.77.0.1".parse().unwrap())],
+        ..FakeSys::default()
+    };
+    let err = mount_all(None, &[fs], Some(&NetFacts::default()), &mut sys).unwrap_err();
+    assert!(sys.sleeps().is_empty(), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("NFS options: expected"),
+        "{err:#}"
+    );
+}
+
+/// rd.timeout bounds the whole step: no wait or try runs past it, each try's own
+/// timeout is cut to what is left, and the error says rd.timeout ended it.
+#[test]
+fn rd_timeout_ends_the_step() {
+    let mut sys = FakeSys {
+        mount_results: vec![Err(Errno::ETIMEDOUT); 100].into(),
+        ..FakeSys::default()
+    };
+    let bound = Some(Duration::from_secs(12));
+    let err = mount_all(bound, &[tmpfs("/t", 100, 5, false)], None, &mut sys).unwrap_err();
+    assert_eq!(sys.sleeps(), secs(&[5, 5]));
+    assert_eq!(
+        sys.timeouts,
+        [
+            ("mount_filesystem", Duration::from_secs(12)),
+            ("mount_filesystem", Duration::from_secs(7)),
+            ("mount_filesystem", Duration::from_secs(2)),
+        ]
+    );
+    assert_eq!(
+        format!("{err:#}"),
+        "cluster.conf <filesystem dest=\"/t\">: rd.timeout=12s ended it after 3 attempts: mount none: ETIMEDOUT: Connection timed out"
+    );
+    // over all the entries: the second's wait would pass it
+    let mut sys = FakeSys::default();
+    let list = [tmpfs("/a", 1, 10, true), tmpfs("/b", 1, 10, true)];
+    let err = mount_all(Some(Duration::from_secs(15)), &list, None, &mut sys).unwrap_err();
+    assert_eq!(mounts(&sys).len(), 1);
+    assert_eq!(sys.sleeps(), secs(&[10]));
+    assert_eq!(
+        format!("{err:#}"),
+        "cluster.conf <filesystem dest=\"/b\">: rd.timeout=15s ended it: the 10s wait before attempt 1 would pass it"
     );
 }

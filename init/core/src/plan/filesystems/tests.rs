@@ -228,7 +228,22 @@ fn bad_entries_are_named() {
         (
             "the root itself",
             r#"<filesystem dest="/./" source="none" fstype="tmpfs"/>"#,
-            r#"<filesystem dest="/./"> dest="/./": expected a directory below / (e.g. /var/lib/x)"#,
+            r#"<filesystem dest="/./"> dest="/./": expected a directory below / without .. parts (e.g. /var/lib/x)"#,
+        ),
+        (
+            "a .. that climbs to the root (RESOLVE_IN_ROOT stops it there)",
+            r#"<filesystem dest="/tmp/.." fstype="tmpfs" source="tmpfs"/>"#,
+            r#"<filesystem dest="/tmp/.."> dest="/tmp/..": expected a directory below / without .. parts (e.g. /var/lib/x)"#,
+        ),
+        (
+            "a .. anywhere in dest",
+            r#"<filesystem dest="/var/../etc" fstype="tmpfs" source="tmpfs"/>"#,
+            r#"<filesystem dest="/var/../etc"> dest="/var/../etc": expected a directory below / without .. parts"#,
+        ),
+        (
+            "a bind's source with ..",
+            r#"<filesystem dest="/x" source="/srv/.." fstype="bind"/>"#,
+            r#"<filesystem dest="/x"> source="/srv/..": expected a directory inside the root without .. parts (e.g. /srv/x)"#,
         ),
         (
             "no fstype",
@@ -309,7 +324,7 @@ fn in_the_plan() {
     let i = plan
         .steps
         .iter()
-        .position(|s| matches!(s.action, super::super::Action::MountFilesystems(_)))
+        .position(|s| matches!(s.action, super::super::Action::MountFilesystems { .. }))
         .unwrap();
     let step = &plan.steps[i];
     assert_eq!(step.on_error, super::super::OnError::Fatal);
@@ -317,9 +332,35 @@ fn in_the_plan() {
         matches!(&plan.steps[i - 1].action, super::super::Action::Warn(w) if w.contains("mounttimes=\"999\"")),
         "{plan}"
     );
+    assert!(
+        matches!(
+            &step.action,
+            super::super::Action::MountFilesystems { timeout: None, .. }
+        ),
+        "no rd.timeout: no bound"
+    );
     let text = plan.to_string();
     assert!(
         text.contains("mount the node's cluster.conf <filesystems> in order: none on /sysroot/t (tmpfs, rw) [100x, 5s before each retry]; 10.0.0.9:/d on /sysroot/d (nfs4, rw,vers=4.2,clientaddr=10.0.0.1,addr=10.0.0.9) NFSv4.2, 4.1, 4.0 in turn (as mount.nfs) [1x, 3s before each];"),
+        "{text}"
+    );
+}
+
+/// rd.timeout bounds the whole step: the action carries it, and the dry run says so.
+#[test]
+fn rd_timeout_bounds_the_step() {
+    let node = node(r#"<filesystem dest="/t" source="none" fstype="tmpfs"/>"#);
+    let config =
+        Config::from_cmdline(&Cmdline::parse("nodeid=1 rootfstype=nfs rd.timeout=90")).unwrap();
+    let plan = super::super::plan_for(&config, Some(&node)).unwrap();
+    let timeout = plan.steps.iter().find_map(|s| match &s.action {
+        super::super::Action::MountFilesystems { timeout, .. } => Some(*timeout),
+        _ => None,
+    });
+    assert_eq!(timeout, Some(Some(Duration::from_secs(90))));
+    let text = plan.to_string();
+    assert!(
+        text.contains("[1x, 5s before each retry]; all within rd.timeout=90s"),
         "{text}"
     );
 }
