@@ -15,7 +15,7 @@
 //! directory, the path), so `osr_core::cdsl::hostdependent_link_target` serves.
 //! Pure; the parser (`osr_core::cdsl::parse_inventory`) reads v1 already.
 
-use osr_core::cdsl::{Inventory, InventoryVersion};
+use osr_core::cdsl::{escape, write_cdsls, Inventory, InventoryVersion};
 
 /// What `com-mkcdslinfrastructure` made with no options: the layout whose links
 /// lead to a v1 inventory moved into a CDSL (see `locate`).
@@ -27,13 +27,6 @@ pub fn defaults() -> Inventory {
         link: "cdsl.local".into(),
         ..Inventory::new_v2()
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A `<noderef ref>` as v1 wrote it: `id_` before an all-digit node.
@@ -51,24 +44,7 @@ fn noderef(node: &str) -> String {
 pub fn render_inventory(inv: &Inventory) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<cdsls config_version=\"1\">\n");
-    for c in &inv.cdsls {
-        out.push_str(&format!(
-            "  <cdsl src=\"/{}\" type=\"{}\"",
-            escape(&c.src),
-            c.kind.as_str()
-        ));
-        if let Some(t) = &c.timestamp {
-            out.push_str(&format!(" timestamp=\"{}\"", escape(t)));
-        }
-        out.push_str(">\n    <nodes>\n");
-        for n in &c.nodes {
-            out.push_str(&format!(
-                "      <noderef ref=\"{}\"/>\n",
-                escape(&noderef(n))
-            ));
-        }
-        out.push_str("    </nodes>\n  </cdsl>\n");
-    }
+    write_cdsls(&mut out, &inv.cdsls, "/", noderef);
     out.push_str(&format!(
         "  <defaults cdsltree=\"{}\" cdsltree_shared=\"{}\" cdsl_link=\"{}\" \
          maxnodeidnum=\"{}\" use_nodeids=\"{}\" default_dir=\"{}\"",

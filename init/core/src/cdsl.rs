@@ -461,11 +461,40 @@ fn cdsl(attrs: &Attrs) -> Result<Cdsl, String> {
     })
 }
 
-fn escape(s: &str) -> String {
+/// `s` as an XML attribute value.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The `<cdsl>` elements, v1 and v2 alike: `src` after `src_prefix` (v1 wrote `/`),
+/// each node's `ref` as `noderef` gives it (v1 wrote `id_<n>`).
+pub fn write_cdsls(
+    out: &mut String,
+    cdsls: &[Cdsl],
+    src_prefix: &str,
+    noderef: impl Fn(&str) -> String,
+) {
+    for c in cdsls {
+        out.push_str(&format!(
+            "  <cdsl src=\"{src_prefix}{}\" type=\"{}\"",
+            escape(&c.src),
+            c.kind.as_str()
+        ));
+        if let Some(t) = &c.timestamp {
+            out.push_str(&format!(" timestamp=\"{}\"", escape(t)));
+        }
+        out.push_str(">\n    <nodes>\n");
+        for n in &c.nodes {
+            out.push_str(&format!(
+                "      <noderef ref=\"{}\"/>\n",
+                escape(&noderef(n))
+            ));
+        }
+        out.push_str("    </nodes>\n  </cdsl>\n");
+    }
 }
 
 /// The inventory as comoonics v2 writes it (`config_version="2.0"`), whatever
@@ -486,21 +515,7 @@ pub fn render_inventory(inv: &Inventory) -> String {
         escape(&inv.node_prefix),
         escape(&inv.expandstring),
     ));
-    for c in &inv.cdsls {
-        out.push_str(&format!(
-            "  <cdsl src=\"{}\" type=\"{}\"",
-            escape(&c.src),
-            c.kind.as_str()
-        ));
-        if let Some(t) = &c.timestamp {
-            out.push_str(&format!(" timestamp=\"{}\"", escape(t)));
-        }
-        out.push_str(">\n    <nodes>\n");
-        for n in &c.nodes {
-            out.push_str(&format!("      <noderef ref=\"{}\"/>\n", escape(n)));
-        }
-        out.push_str("    </nodes>\n  </cdsl>\n");
-    }
+    write_cdsls(&mut out, &inv.cdsls, "", |n| n.to_string());
     out.push_str("  <repositories>\n");
     for r in &inv.repositories {
         out.push_str(&format!(
